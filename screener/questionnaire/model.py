@@ -1,0 +1,176 @@
+"""The building blocks of the questionnaire definition: options, questions, conditions, pages.
+
+Pure data, no Flask: the rules module, the forms, the exports and the views all read it.
+Conditions are declarative (like FHIR's `enableWhen`) so that a renderer can tell which
+questions a condition depends on, and an export can describe them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+def N_(text: str) -> str:
+    """Mark a string for translation; it is translated where it is shown (lazy gettext)."""
+    return text
+
+
+class AnswerReader(Protocol):
+    def get(self, question_id: str) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    value: str
+    label: str
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """One test on one earlier answer. An unanswered question makes `eq`, `in`, `ge`, `gt`,
+    `contains` and `true` false, and `ne` and `not_true` true (unknown never counts as "no")."""
+
+    question: str
+    op: str
+    value: Any = None
+
+    def holds(self, answers: AnswerReader) -> bool:
+        given = answers.get(self.question)
+        return _OPERATORS[self.op](given, self.value)
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return (self.question,)
+
+
+@dataclass(frozen=True, slots=True)
+class Any_:
+    """True when any of its conditions holds."""
+
+    conditions: tuple[Condition, ...]
+
+    def holds(self, answers: AnswerReader) -> bool:
+        return any(c.holds(answers) for c in self.conditions)
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return tuple(q for c in self.conditions for q in c.questions)
+
+
+@dataclass(frozen=True, slots=True)
+class All_:
+    """True when all of its conditions hold."""
+
+    conditions: tuple[Condition, ...]
+
+    def holds(self, answers: AnswerReader) -> bool:
+        return all(c.holds(answers) for c in self.conditions)
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        return tuple(q for c in self.conditions for q in c.questions)
+
+
+Condition = When | Any_ | All_
+
+
+def _contains(given: Any, value: Any) -> bool:
+    if not isinstance(given, list):
+        return False
+    wanted = value if isinstance(value, tuple | frozenset | set) else (value,)
+    return any(v in given for v in wanted)
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda given, value: given is not None and given == value,
+    "ne": lambda given, value: given != value,
+    "in": lambda given, value: given is not None and given in value,
+    "ge": lambda given, value: given is not None and given >= value,
+    "gt": lambda given, value: given is not None and given > value,
+    "contains": _contains,
+    "true": lambda given, value: given is True,
+    "not_true": lambda given, value: given is not True,
+}
+
+
+# Question kinds. "choice" is one of the options (radio buttons), "multi" a checkbox group,
+# "int" a whole number, "bool" a single checkbox, "trials" the repeating group of section 8.
+KINDS = ("choice", "multi", "int", "bool", "text", "longtext", "date", "email", "phone", "trials")
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    id: str
+    kind: str
+    label: str
+    options: tuple[Option, ...] = ()
+    hint: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+    optional: bool = False
+    asked_when: Condition | None = None
+    exclusive: str | None = None  # in a "multi", the value that excludes the others
+    safety: bool = False  # unanswered safety questions are reported, never read as "no"
+    unit: str = ""
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.options)
+
+    def option_label(self, value: Any) -> str:
+        for option in self.options:
+            if option.value == value:
+                return option.label
+        return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One screen of a section. A page is shown when any of its questions is asked."""
+
+    questions: tuple[Question, ...]
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    id: str
+    number: int
+    title: str
+    why: str
+    pages: tuple[Page, ...]
+    intro: str = ""
+    attribution: str = ""
+    show_crisis_resources: bool = False
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for page in self.pages for q in page.questions)
+
+
+@dataclass(frozen=True, slots=True)
+class TrialField:
+    """One key of an `ad_trials` row."""
+
+    key: str
+    label: str
+    options: tuple[Option, ...] = ()
+    maximum: int | None = None
+    graded: bool = True  # the four keys that decide "possibly adequate"
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return tuple(o.value for o in self.options)
+
+
+@dataclass(frozen=True, slots=True)
+class Questionnaire:
+    sections: tuple[Section, ...]
+    trial_fields: tuple[TrialField, ...] = field(default=())
+    max_trials: int = 20
+
+    def questions(self) -> tuple[Question, ...]:
+        return tuple(q for s in self.sections for q in s.questions)
