@@ -77,6 +77,15 @@ class All_:
 Condition = When | Any_ | All_
 
 
+def condition_as_data(condition: Condition) -> dict[str, Any]:
+    """A condition as plain data (for the page's optional JavaScript and for exports)."""
+    if isinstance(condition, When):
+        value = list(condition.value) if isinstance(condition.value, tuple) else condition.value
+        return {"q": condition.question, "op": condition.op, "v": value}
+    key = "any" if isinstance(condition, Any_) else "all"
+    return {key: [condition_as_data(c) for c in condition.conditions]}
+
+
 def _contains(given: Any, value: Any) -> bool:
     if not isinstance(given, list):
         return False

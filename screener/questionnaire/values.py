@@ -8,9 +8,8 @@ Pure Python: the rules module and the web layer read answers through the same re
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from collections.abc import Callable
 from typing import Any
 
 from .definitions import QUESTIONNAIRE, QUESTIONS

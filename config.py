@@ -1,0 +1,88 @@
+"""Settings from the environment, with safe defaults for local use (SQLite in instance/).
+
+SCREENER_CONFIG picks the class: "development" (default), "production" or "testing".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+INSTANCE = ROOT / "instance"
+
+US_CRISIS_RESOURCES = [
+    {"name": "988 Suicide & Crisis Lifeline",
+     "how": "Call or text 988 (press 1 for the Veterans Crisis Line)",
+     "href": "tel:988", "text_href": "sms:988"},
+    {"name": "Emergency services",
+     "how": "Call 911 or go to the nearest emergency department if you are in immediate danger",
+     "href": "tel:911"},
+    {"name": "Crisis Text Line", "how": "Text HOME to 741741", "href": "sms:741741"},
+]
+
+
+def _env_json(name: str, default):
+    raw = os.environ.get(name)
+    return json.loads(raw) if raw else default
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # local runs read or create instance/secret_key
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE / 'screener.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    RATELIMIT_RESUME = os.environ.get("RATELIMIT_RESUME", "10 per minute;50 per day")
+    RATELIMIT_NEW_DRAFT = os.environ.get("RATELIMIT_NEW_DRAFT", "30 per hour")
+
+    CLINIC_NAME = os.environ.get("CLINIC_NAME", "Example Ketamine Clinic")
+    CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "+1 555 010 0100")
+    CLINIC_EMAIL = os.environ.get("CLINIC_EMAIL", "intake@clinic.example")
+    CLINIC_HOURS = os.environ.get("CLINIC_HOURS", "Monday to Friday, 9 am to 5 pm")
+    CRISIS_RESOURCES = _env_json("CRISIS_RESOURCES", US_CRISIS_RESOURCES)
+    RULE_SETTINGS = _env_json("RULE_SETTINGS", {})  # see screener.rules.Settings
+
+    DRAFT_LIFETIME_DAYS = int(os.environ.get("DRAFT_LIFETIME_DAYS", "14"))
+    PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * DRAFT_LIFETIME_DAYS
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_TIME_LIMIT = 3600
+    MAX_CONTENT_LENGTH = 64 * 1024
+    MAX_FORM_PARTS = 400
+    BABEL_DEFAULT_LOCALE = "en"
+    LANGUAGES = ("en",)
+    HSTS = False
+    PRODUCTION = False
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestingConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production-0123456789"  # noqa: S105 (tests only)
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    RATELIMIT_ENABLED = False
+
+
+class ProductionConfig(Config):
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    HSTS = True
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def selected() -> type[Config]:
+    return CONFIGS[os.environ.get("SCREENER_CONFIG", "development")]

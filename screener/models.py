@@ -1,0 +1,143 @@
+"""Database models (SQLAlchemy 2 typed mappings). Times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(db.TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+STATUSES = ("new", "in_review", "contacted", "consult_booked", "not_proceeding", "closed")
+# Queue order: urgent (0) first, then by highest severity; 4 = no flags.
+SEVERITY_RANK = {"urgent": 0, "contraindication": 1, "caution": 2, "info": 3, None: 4}
+
+
+class Draft(db.Model):
+    """A questionnaire in progress. Its id is the opaque value in the browser's session."""
+
+    __tablename__ = "draft"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    pages_done: Mapped[list[str]] = mapped_column(JSON, default=list)
+    crisis_shown: Mapped[list[str]] = mapped_column(JSON, default=list)
+    resume_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+
+    submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id])
+
+
+class Submission(db.Model):
+    """A submitted questionnaire with the rules result that was stored with it."""
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        Index("ix_submission_queue", "severity_rank", "created_at", "id"),
+        Index("ix_submission_status_queue", "status", "severity_rank", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    draft_id: Mapped[str] = mapped_column(String(64), unique=True)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    rulebook_version: Mapped[str] = mapped_column(String(20))
+    rule_settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON)
+    flags: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    missing_safety: Mapped[list[str]] = mapped_column(JSON, default=list)
+    highest_severity: Mapped[str | None] = mapped_column(String(20))
+    severity_rank: Mapped[int] = mapped_column(Integer)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Copies of a few answers for the staff queue's search and filters.
+    first_name: Mapped[str] = mapped_column(String(100), default="")
+    last_name: Mapped[str] = mapped_column(String(100), default="", index=True)
+    email: Mapped[str] = mapped_column(String(254), default="", index=True)
+    conditions: Mapped[str] = mapped_column(String(300), default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    notes: Mapped[list[Note]] = relationship(back_populates="submission",
+                                             order_by="Note.created_at")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class User(db.Model):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default="staff")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Note(db.Model):
+    """A staff note on a submission: append-only."""
+
+    __tablename__ = "note"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="notes")
+    author: Mapped[User] = relationship()
+
+
+class AuditEvent(db.Model):
+    """Who did what to which submission, when. Never holds answer values."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    submission_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    client_ip: Mapped[str] = mapped_column(String(64), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")
+    previous_hash: Mapped[str] = mapped_column(String(64), default="")
+    row_hash: Mapped[str] = mapped_column(String(64), default="")

@@ -1,0 +1,153 @@
+"""Drafts on the server: create, save a page, resume codes, and the idempotent submit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import SEVERITY_RANK, Draft, Submission, utcnow
+from ..questionnaire import Answers
+from ..rules import CRISIS_RULES, Result, Settings, evaluate
+from .flow import CONSENT_ID, PageRef, merge_page
+
+# Crockford's base32 without look-alikes: easy to read out and type on a phone.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+RESUME_CODE_GROUPS = 6  # 6 groups of 5 characters: 150 random bits
+REFERENCE_LENGTH = 8
+
+
+class AlreadySubmitted(Exception):
+    """The draft was already sent; its answers can no longer change."""
+
+
+def _random_code(length: int) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def hash_code(code: str) -> str:
+    normalised = "".join(c for c in code.upper() if c.isalnum())
+    normalised = normalised.replace("O", "0").replace("I", "1").replace("L", "1")
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def new_draft(lifetime_days: int, now: datetime | None = None) -> Draft:
+    now = now or utcnow()
+    draft = Draft(
+        id=secrets.token_urlsafe(32),
+        answers={CONSENT_ID: "yes"},
+        pages_done=[],
+        crisis_shown=[],
+        created_at=now,
+        updated_at=now,
+        expires_at=now + timedelta(days=lifetime_days),
+    )
+    db.session.add(draft)
+    db.session.commit()
+    return draft
+
+
+def load_draft(draft_id: Any, now: datetime | None = None) -> Draft | None:
+    if not isinstance(draft_id, str) or not draft_id:
+        return None
+    draft = db.session.get(Draft, draft_id)
+    if draft is None or draft.expires_at <= (now or utcnow()):
+        return None
+    return draft
+
+
+def save_page(draft: Draft, ref: PageRef, posted: dict[str, Any], lifetime_days: int,
+              as_of: date | None = None) -> list[str]:
+    """Store the page's answers and commit; returns the crisis rules newly shown by them
+    (the caller then shows the help page first)."""
+    if draft.submission_id is not None:
+        raise AlreadySubmitted
+    answers = merge_page(draft.answers, ref, posted)
+    result = evaluate(answers, as_of=as_of)
+    fired = [f.rule_id for f in result.flags if f.rule_id in CRISIS_RULES]
+    new_crisis = [rule_id for rule_id in fired if rule_id not in draft.crisis_shown]
+    draft.answers = answers
+    if ref.key not in draft.pages_done:
+        draft.pages_done = [*draft.pages_done, ref.key]
+    if new_crisis:
+        draft.crisis_shown = [*draft.crisis_shown, *new_crisis]
+    draft.expires_at = utcnow() + timedelta(days=lifetime_days)
+    db.session.commit()
+    return new_crisis
+
+
+def issue_resume_code(draft: Draft) -> str:
+    """A new resume code for the draft (the previous one stops working). Shown once."""
+    groups = [_random_code(5) for _ in range(RESUME_CODE_GROUPS)]
+    code = "-".join(groups)
+    draft.resume_code_hash = hash_code(code)
+    db.session.commit()
+    return code
+
+
+def find_by_resume_code(code: str, now: datetime | None = None) -> Draft | None:
+    if not code or len(code) > 64:
+        return None
+    draft = db.session.scalar(select(Draft).where(Draft.resume_code_hash == hash_code(code)))
+    if draft is None or draft.submission_id is not None:
+        return None
+    return draft if draft.expires_at > (now or utcnow()) else None
+
+
+def _queue_copy(answers: Answers) -> dict[str, str]:
+    return {
+        "first_name": answers.get("first_name") or "",
+        "last_name": answers.get("last_name") or "",
+        "email": (answers.get("email") or "").lower(),
+        "conditions": ",".join(answers.get("reasons") or []),
+    }
+
+
+def build_submission(draft: Draft, result: Result) -> Submission:
+    return Submission(
+        reference=_random_code(REFERENCE_LENGTH),
+        draft_id=draft.id,
+        answers=dict(draft.answers),
+        rulebook_version=result.rulebook_version,
+        rule_settings=result.settings.as_dict(),
+        scores=result.scores,
+        flags=[f.as_dict() for f in result.flags],
+        missing_safety=list(result.missing_safety),
+        highest_severity=result.highest_severity,
+        severity_rank=SEVERITY_RANK[result.highest_severity],
+        urgent=result.urgent,
+        crisis=result.crisis,
+        flag_count=len(result.flags),
+        language=draft.language,
+        **_queue_copy(Answers(draft.answers)),
+    )
+
+
+def submit(draft: Draft, settings: Settings, as_of: date | None = None) -> Submission:
+    """Run the rules and store one submission per draft, however often this is called:
+    the draft id is the idempotency key (UNIQUE submission.draft_id)."""
+    if draft.submission_id is not None:
+        return db.session.get(Submission, draft.submission_id)
+    result = evaluate(draft.answers, as_of=as_of, settings=settings)
+    submission = build_submission(draft, result)
+    db.session.add(submission)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()  # another request submitted the same draft first
+        existing = db.session.scalar(select(Submission).where(Submission.draft_id == draft.id))
+        if existing is None:
+            raise
+        return existing
+    db.session.execute(
+        update(Draft).where(Draft.id == draft.id, Draft.submission_id.is_(None))
+        .values(submission_id=submission.id, resume_code_hash=None)
+    )
+    db.session.commit()
+    db.session.refresh(draft)
+    return submission

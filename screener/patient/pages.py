@@ -1,0 +1,174 @@
+"""Between forms and answers: a page's posted values as stored answers (with the errors that
+depend on other answers), stored answers as form data, and answers as readable rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext
+from werkzeug.datastructures import MultiDict
+
+from ..questionnaire import QUESTIONNAIRE, Answers, is_asked
+from ..questionnaire.forms import REQUIRED_MESSAGES, trial_row_errors
+from ..questionnaire.model import Question
+from ..questionnaire.values import parse_date
+from .flow import PageRef, applicable_pages, merge_page
+
+SINGLE_VALUE_KINDS = ("choice", "int", "bool", "text", "longtext", "date", "email", "phone")
+
+
+def _stored(question: Question, data: Any) -> Any:
+    """A form field's data as the stored answer (None when empty)."""
+    if question.kind == "date":
+        return data.isoformat() if isinstance(data, date) else None
+    if question.kind == "bool":
+        return bool(data)
+    if question.kind in ("text", "longtext", "email", "phone"):
+        text = (data or "").strip()
+        return text or None
+    if question.kind == "multi":
+        return list(data or []) or None
+    if question.kind == "trials":
+        return [_trial_row(row) for row in data or []]
+    return data
+
+
+def _trial_row(row: dict[str, Any]) -> dict[str, str]:
+    kept = {k: v.strip() for k, v in row.items() if isinstance(v, str) and v.strip()}
+    if kept.get("drug") != "other":
+        kept.pop("drug_other", None)
+    return kept
+
+
+def read_page(form: Any, ref: PageRef, saved: dict[str, Any],
+              formdata: MultiDict) -> tuple[dict[str, Any], bool]:
+    """Validate a posted page against the other answers. Errors are put on the form's fields;
+    returns the answers to store for this page and whether the page is valid."""
+    valid = form.validate()
+    for question in ref.page.questions:
+        if question.kind in SINGLE_VALUE_KINDS and len(formdata.getlist(question.id)) > 1:
+            _add_error(form[question.id], gettext("Give one answer only"))
+            valid = False
+    posted = {q.id: _stored(q, form[q.id].data) for q in ref.page.questions
+              if not form[q.id].errors}
+    merged = Answers(merge_page(saved, ref, posted))
+    for question in ref.page.questions:
+        field = form[question.id]
+        if field.errors or not is_asked(question, merged):
+            continue
+        if question.kind == "trials":
+            valid &= _check_trials(field)
+        elif not question.optional and not merged.answered(question.id):
+            _add_error(field, gettext(REQUIRED_MESSAGES.get(question.kind, "Enter an answer")))
+            valid = False
+    valid &= _check_blood_pressure(form, ref, merged)
+    return posted, valid
+
+
+def _check_trials(field: Any) -> bool:
+    valid = True
+    for entry in field.entries:
+        row = _trial_row(entry.data)
+        for key, message in trial_row_errors(row).items():
+            _add_error(entry.form[key], gettext(message))
+            valid = False
+    return valid
+
+
+def _check_blood_pressure(form: Any, ref: PageRef, merged: Answers) -> bool:
+    if "bp_diastolic" not in ref.question_ids or form["bp_diastolic"].errors:
+        return True
+    systolic, diastolic = merged.get("bp_systolic"), merged.get("bp_diastolic")
+    if systolic is not None and diastolic is not None and diastolic >= systolic:
+        _add_error(form["bp_diastolic"],
+                   gettext("The bottom number must be lower than the top number"))
+        return False
+    return True
+
+
+def _add_error(field: Any, message: str) -> None:
+    field.errors = [*field.errors, message]
+
+
+def form_data(ref: PageRef, answers: dict[str, Any]) -> dict[str, Any]:
+    """Stored answers of one page as the `data` a form is built from."""
+    data: dict[str, Any] = {}
+    for question in ref.page.questions:
+        value = answers.get(question.id)
+        if value is None:
+            continue
+        data[question.id] = parse_date(value) if question.kind == "date" else value
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    question: Question
+    label: str
+    value: str | list[str]
+    page: PageRef
+
+
+def display_value(question: Question, value: Any) -> str | list[str]:
+    """An answer as words a person recognises (translated option labels)."""
+    if value is None:
+        return gettext("Not answered")
+    if question.kind == "bool":
+        return gettext("Yes") if value else gettext("No")
+    if question.kind == "multi":
+        return [gettext(question.option_label(v)) for v in value]
+    if question.kind == "trials":
+        return [trial_summary(row) for row in value] or [gettext("None")]
+    if question.options:
+        return gettext(question.option_label(str(value)))
+    if question.unit:
+        return f"{value} {question.unit}"
+    return str(value)
+
+
+def trial_summary(row: dict[str, Any]) -> str:
+    parts = []
+    for spec in QUESTIONNAIRE.trial_fields:
+        value = row.get(spec.key)
+        if not value or (spec.key == "drug" and value == "other"):
+            continue
+        label = next((o.label for o in spec.options if o.value == value), value)
+        parts.append(gettext(label) if spec.options else value)
+    return "; ".join(parts)
+
+
+def answer_rows(answers: dict[str, Any]) -> list[tuple[Any, list[AnswerRow]]]:
+    """Every asked question, grouped by section, in questionnaire order."""
+    reader = Answers(answers)
+    grouped: dict[str, tuple[Any, list[AnswerRow]]] = {}
+    for ref in applicable_pages(reader):
+        rows = grouped.setdefault(ref.section.id, (ref.section, []))[1]
+        for question in ref.page.questions:
+            if is_asked(question, reader) and (question.kind != "bool" or question.id in answers):
+                rows.append(AnswerRow(question, gettext(question.label),
+                                      display_value(question, answers.get(question.id)), ref))
+    return list(grouped.values())
+
+
+def error_summary(form: Any, questions: list[Question]) -> list[tuple[str, str]]:
+    """(anchor id, message) for the error summary, in page order; anchors are the first input
+    of each question so that following a link puts the cursor where the answer goes."""
+    summary = []
+    for question in questions:
+        field = form[question.id]
+        label = gettext(question.label)
+        if question.kind == "trials":
+            for i, entry in enumerate(field.entries, 1):
+                for sub in entry.form:
+                    if sub.errors:
+                        summary.append((sub.id, gettext("Antidepressant %(number)s, %(field)s: "
+                                                        "%(message)s", number=i,
+                                                        field=sub.label.text,
+                                                        message=sub.errors[0])))
+        elif field.errors:
+            anchor = f"{question.id}-0" if question.kind in ("choice", "multi") or (
+                question.kind == "int" and question.options) else question.id
+            summary.append((anchor, f"{label}: {field.errors[0]}"))
+    return summary

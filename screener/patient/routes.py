@@ -1,0 +1,295 @@
+"""The patient's pages: start, steps, help, resume, check, submit, confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from wtforms import RadioField, StringField
+
+from ..extensions import db, limiter
+from ..models import Draft, Submission
+from ..questionnaire import QUESTIONNAIRE, Answers
+from ..questionnaire.forms import page_form
+from ..questionnaire.model import condition_as_data
+from ..rules import SUICIDE_FAMILY, Settings
+from . import bp
+from .drafts import (
+    AlreadySubmitted,
+    find_by_resume_code,
+    issue_resume_code,
+    load_draft,
+    new_draft,
+    save_page,
+    submit,
+)
+from .flow import (
+    PAGE_BY_KEY,
+    PageRef,
+    depends_on_same_page,
+    first_incomplete,
+    may_visit,
+    neighbours,
+    progress,
+    shown_questions,
+)
+from .pages import answer_rows, error_summary, form_data, read_page
+
+START = QUESTIONNAIRE.sections[0]
+
+
+class ConsentForm(FlaskForm):
+    consent_store = RadioField(choices=[o.value for o in START.questions[0].options])
+
+
+class ResumeForm(FlaskForm):
+    resume_code = StringField()
+
+
+def current_draft() -> Draft | None:
+    return load_draft(session.get("draft"))
+
+
+def _lifetime() -> int:
+    return current_app.config["DRAFT_LIFETIME_DAYS"]
+
+
+def _step_url(ref: PageRef, **params: Any) -> str:
+    return url_for("patient.step", section_id=ref.section.id, number=ref.number, **params)
+
+
+def _where_next(draft: Draft) -> str:
+    if draft.submission_id is not None:
+        return url_for("patient.confirmation")
+    ref = first_incomplete(Answers(draft.answers), draft.pages_done)
+    return _step_url(ref) if ref else url_for("patient.check")
+
+
+@bp.route("/", methods=["GET", "POST"])
+def start():
+    form = ConsentForm()
+    draft = current_draft()
+    if form.validate_on_submit() and form.consent_store.data == "yes":
+        return _begin(draft)
+    declined = request.method == "POST" and form.consent_store.data == "no"
+    missing = request.method == "POST" and not form.consent_store.data
+    return render_template("patient/start.html", form=form, draft=draft, declined=declined,
+                           missing=missing, consent=START.questions[0], section=START)
+
+
+@limiter.limit(lambda: current_app.config["RATELIMIT_NEW_DRAFT"])
+def _begin(draft: Draft | None):
+    if draft is None or draft.submission_id is not None:
+        draft = new_draft(_lifetime())
+        session.clear()
+        session.permanent = True
+        session["draft"] = draft.id
+    return redirect(_where_next(draft), code=303)
+
+
+@bp.route("/continue")
+def resume_here():
+    draft = current_draft()
+    if draft is None:
+        return redirect(url_for("patient.start"))
+    return redirect(_where_next(draft))
+
+
+@bp.route("/q/<section_id>/<int:number>", methods=["GET", "POST"])
+def step(section_id: str, number: int):
+    ref = PAGE_BY_KEY.get(f"{section_id}/{number}") or abort(404)
+    draft = current_draft()
+    if draft is None:
+        return render_template("patient/no_draft.html"), 409
+    if draft.submission_id is not None:
+        return render_template("patient/already_sent.html", draft=draft), 409
+    answers = Answers(draft.answers)
+    if not may_visit(ref, answers, draft.pages_done):
+        return redirect(_where_next(draft))
+    form_class = page_form(ref.page)
+    if request.method == "GET":
+        return render_step(ref, draft, form_class(data=form_data(ref, draft.answers)))
+    form = form_class()
+    trial_change = _change_trial_rows(form)
+    if trial_change:
+        return render_step(ref, draft, form)
+    posted, valid = read_page(form, ref, draft.answers, request.form)
+    if not valid:
+        return render_step(ref, draft, form, invalid=True)
+    try:
+        new_crisis = save_page(draft, ref, posted, _lifetime())
+    except OperationalError:
+        db.session.rollback()
+        message = gettext("We could not save this page just now. Your answers are still here: "
+                          "please press Continue again in a moment.")
+        return render_step(ref, draft, form, message=message), 503, {"Retry-After": "30"}
+    except AlreadySubmitted:
+        return render_template("patient/already_sent.html", draft=draft), 409
+    if request.form.get("action") == "later":
+        return _show_resume_code(draft)
+    if new_crisis:
+        return redirect(url_for("patient.help_page"), code=303)
+    return redirect(_after_save(ref, draft), code=303)
+
+
+def _after_save(ref: PageRef, draft: Draft) -> str:
+    answers = Answers(draft.answers)
+    missing = first_incomplete(answers, draft.pages_done)
+    if request.args.get("return") == "check":
+        return _step_url(missing, **{"return": "check"}) if missing else url_for("patient.check")
+    following = neighbours(ref, answers)[1]
+    if following is not None:
+        return _step_url(following)
+    return _step_url(missing) if missing else url_for("patient.check")
+
+
+def _change_trial_rows(form: Any) -> bool:
+    """"Add another" and "Remove" in the antidepressant list work without JavaScript."""
+    trials = next((f for f in form if f.type == "FieldList"), None)
+    if trials is None:
+        return False
+    if "add_trial" in request.form:
+        if len(trials.entries) < QUESTIONNAIRE.max_trials:
+            trials.append_entry()
+        return True
+    remove = request.form.get("remove_trial")
+    if remove is not None and remove.isdigit() and int(remove) < len(trials.entries):
+        rows = [entry.data for i, entry in enumerate(trials.entries) if i != int(remove)]
+        while trials.entries:
+            trials.pop_entry()
+        for row in rows:
+            trials.append_entry(row)
+        return True
+    return False
+
+
+def render_step(ref: PageRef, draft: Draft | None, form: Any, invalid: bool = False,
+                message: str | None = None) -> str:
+    answers = Answers(draft.answers if draft else {})
+    previous, _ = neighbours(ref, answers)
+    position, total = progress(ref, answers)
+    shown = shown_questions(ref, answers)
+    conditional = {q.id for q in shown if depends_on_same_page(q, ref)}
+    return render_template(
+        "patient/step.html", ref=ref, form=form, questions=shown, invalid=invalid,
+        conditional=conditional, errors=error_summary(form, shown),
+        conditions={q.id: condition_as_data(q.asked_when) for q in shown if q.id in conditional},
+        position=position, total=total, message=message,
+        back_url=_step_url(previous) if previous else url_for("patient.start"),
+        returning=request.args.get("return") == "check",
+    )
+
+
+@bp.app_errorhandler(CSRFError)
+def csrf_failed(error: CSRFError):
+    """An expired token or session on a POST: the same page again, with what was typed."""
+    message = gettext("This page was open for a long time, so for your safety we need you to "
+                      "press the button again. Everything you typed is still here.")
+    ref = None
+    if request.endpoint == "patient.step":
+        ref = PAGE_BY_KEY.get(f"{request.view_args['section_id']}/{request.view_args['number']}")
+    if ref is None:
+        return render_template("patient/expired.html", message=message), 400
+    form = page_form(ref.page)()
+    return render_step(ref, current_draft(), form, message=message), 400
+
+
+@bp.route("/help")
+def help_page():
+    return render_template("patient/help.html", draft=current_draft())
+
+
+@bp.route("/resume", methods=["GET", "POST"])
+def resume():
+    form = ResumeForm()
+    not_found = False
+    if form.validate_on_submit():
+        return _try_resume_code(form)
+    return render_template("patient/resume.html", form=form, not_found=not_found)
+
+
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESUME"])
+def _try_resume_code(form: ResumeForm):
+    draft = find_by_resume_code(form.resume_code.data or "")
+    if draft is None:
+        return render_template("patient/resume.html", form=form, not_found=True), 404
+    session.clear()
+    session.permanent = True
+    session["draft"] = draft.id
+    return redirect(_where_next(draft), code=303)
+
+
+@bp.route("/save-for-later", methods=["POST"])
+def save_for_later():
+    draft = current_draft()
+    if draft is None or draft.submission_id is not None:
+        return redirect(url_for("patient.start"))
+    return _show_resume_code(draft)
+
+
+def _show_resume_code(draft: Draft):
+    code = issue_resume_code(draft)
+    return render_template("patient/resume_code.html", code=code, draft=draft)
+
+
+@bp.route("/check")
+def check():
+    draft = current_draft()
+    if draft is None:
+        return redirect(url_for("patient.start"))
+    if draft.submission_id is not None:
+        return redirect(url_for("patient.confirmation"))
+    if first_incomplete(Answers(draft.answers), draft.pages_done):
+        return redirect(_where_next(draft))
+    return render_template("patient/check.html", sections=answer_rows(draft.answers),
+                           form=FlaskForm(), step_url=_step_url)
+
+
+@bp.route("/submit", methods=["POST"])
+def send():
+    draft = current_draft()
+    if draft is None:
+        return render_template("patient/no_draft.html"), 409
+    if draft.submission_id is None and first_incomplete(Answers(draft.answers),
+                                                         draft.pages_done):
+        return redirect(_where_next(draft), code=303)
+    settings = Settings.from_dict(current_app.config["RULE_SETTINGS"])
+    submit(draft, settings)
+    return redirect(url_for("patient.confirmation"), code=303)
+
+
+def _own_submission() -> Submission:
+    draft = current_draft()
+    if draft is None or draft.submission_id is None:
+        abort(404)
+    return db.session.get(Submission, draft.submission_id)
+
+
+@bp.route("/confirmation")
+def confirmation():
+    submission = _own_submission()
+    flag_ids = {f["rule_id"] for f in submission.flags}
+    return render_template(
+        "patient/confirmation.html", submission=submission,
+        show_crisis=submission.crisis or bool(flag_ids & set(SUICIDE_FAMILY)),
+    )
+
+
+@bp.route("/confirmation/answers")
+def my_answers():
+    submission = _own_submission()
+    return render_template("patient/my_answers.html", submission=submission,
+                           sections=answer_rows(submission.answers))
+

@@ -1,0 +1,81 @@
+"""Shared fixtures: an application on SQLite and, when it answers, on PostgreSQL.
+
+Every test that uses `app` (or `client`) runs on both databases, each test in its own
+database (a temporary SQLite file, or a PostgreSQL schema of its own that is dropped after).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from screener import create_app
+from screener.extensions import db
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+_postgres_problem: list[str] = []
+
+
+def postgres_unavailable() -> str | None:
+    """Why PostgreSQL cannot be used, or None (checked once per run)."""
+    if not _postgres_problem:
+        try:
+            import psycopg
+
+            plain = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+            with psycopg.connect(plain, connect_timeout=3) as connection:
+                connection.execute("select 1")
+            _postgres_problem.append("")
+        except Exception as error:  # any failure means: skip, and say why
+            _postgres_problem.append(f"PostgreSQL at {POSTGRES_URL} did not answer: {error}")
+    return _postgres_problem[0] or None
+
+
+def make_app(database: str, tmp_path, **overrides) -> Iterator[Flask]:
+    config = {"TESTING": True, "RATELIMIT_ENABLED": False, "SERVER_NAME": None, **overrides}
+    schema = None
+    if database == "sqlite":
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        problem = postgres_unavailable()
+        if problem:
+            pytest.skip(problem)
+        schema = f"t_{secrets.token_hex(6)}"
+        config["SQLALCHEMY_DATABASE_URI"] = POSTGRES_URL
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_pre_ping": True,
+            "connect_args": {"options": f"-csearch_path={schema}"},
+        }
+    application = create_app(config)
+    with application.app_context():
+        if schema:
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        if schema:
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        db.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app(database, tmp_path) -> Iterator[Flask]:
+    yield from make_app(database, tmp_path)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,91 @@
+"""Helpers for driving the patient flow through the Flask test client."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from werkzeug.datastructures import MultiDict
+
+from screener.patient.flow import PAGE_BY_KEY
+
+PERSONAS_FILE = Path(__file__).resolve().parents[2] / "shared" / "design" / "personas.json"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def personas() -> list[dict[str, Any]]:
+    return json.loads(PERSONAS_FILE.read_text()) if PERSONAS_FILE.exists() else []
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def page_of(url: str):
+    parts = urlsplit(url).path.strip("/").split("/")
+    if len(parts) == 3 and parts[0] == "q":
+        return PAGE_BY_KEY[f"{parts[1]}/{parts[2]}"]
+    return None
+
+
+def form_fields(ref, answers: dict[str, Any]) -> list[tuple[str, str]]:
+    """The form fields a person would send on this page for these answers."""
+    fields: list[tuple[str, str]] = []
+    for question in ref.page.questions:
+        value = answers.get(question.id)
+        if value is None:
+            continue
+        if question.kind == "trials":
+            for i, row in enumerate(value):
+                fields += [(f"{question.id}-{i}-{k}", str(v)) for k, v in row.items()]
+        elif question.kind == "multi":
+            fields += [(question.id, v) for v in value]
+        elif question.kind == "bool":
+            if value:
+                fields.append((question.id, "y"))
+        else:
+            fields.append((question.id, str(value)))
+    return fields
+
+
+def start(client) -> str:
+    page = client.get("/")
+    response = client.post("/", data={"csrf_token": csrf_token(page.text),
+                                      "consent_store": "yes"})
+    assert response.status_code == 303, response.text
+    return response.headers["Location"]
+
+
+def post_page(client, url: str, fields: list[tuple[str, str]], action: str = "continue"):
+    page = client.get(url)
+    assert page.status_code == 200, (url, page.status_code)
+    data = [("csrf_token", csrf_token(page.text)), ("action", action), *fields]
+    return client.post(url, data=MultiDict(data))
+
+
+def walk(client, answers: dict[str, Any], stop_at: str | None = None,
+         max_pages: int = 40) -> str:
+    """Answer every page from the start until the check page (or `stop_at`, a page key).
+    Crisis help pages are passed through the way a person would (Continue)."""
+    url = start(client)
+    for _ in range(max_pages):
+        if url.endswith("/help"):
+            url = "/continue"
+            url = client.get(url).headers["Location"]
+            continue
+        ref = page_of(url)
+        if ref is None:
+            return url
+        if stop_at and ref.key == stop_at:
+            return url
+        response = post_page(client, url, form_fields(ref, answers))
+        assert response.status_code == 303, (url, response.status_code,
+                                             re.findall(r'error-message".*?</p>', response.text,
+                                                        re.S))
+        url = response.headers["Location"]
+    raise AssertionError("the flow did not reach the check page")
