@@ -17,7 +17,7 @@ from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from wtforms import RadioField, StringField
+from wtforms import RadioField, SelectChoice, StringField
 
 from ..extensions import db, limiter
 from ..models import Draft, Submission
@@ -51,7 +51,7 @@ START = QUESTIONNAIRE.sections[0]
 
 
 class ConsentForm(FlaskForm):
-    consent_store = RadioField(choices=[o.value for o in START.questions[0].options])
+    consent_store = RadioField(choices=[SelectChoice(o.value) for o in START.questions[0].options])
 
 
 class ResumeForm(FlaskForm):

@@ -150,7 +150,7 @@ PHQ9 = Section(
     4,
     N_("Mood over the last two weeks"),
     N_("A short, widely used mood questionnaire (PHQ-9) helps the provider see how you have "
-       "been feeling. A score is not a diagnosis."),
+       "been feeling. This is not a diagnosis."),
     (
         Page((
             *(scale(f"phq9_{i}", label, FREQUENCY) for i, label in enumerate(PHQ9_ITEMS, 1)),
@@ -293,6 +293,11 @@ SAFETY = Section(
         ), N_("A few more questions about your safety")),
     ),
     show_crisis_resources=True,
+    contract_order=(
+        "si_wish_dead_past_month", "si_thoughts_past_month", "si_method_past_month",
+        "si_intent_past_month", "si_plan_past_month", "suicide_behavior_ever",
+        "suicide_behavior_when", "si_now",
+    ),
 )
 
 # --- 8. Treatments tried ----------------------------------------------------------------------
@@ -675,8 +680,8 @@ PRACTICAL = Section(
 
 CONSENT = Question(
     "consent_store", "choice",
-    N_("I understand this is a pre-screen, not a diagnosis, and agree that the clinic stores my "
-       "answers to review them."),
+    N_("I understand that this is a pre-screen. This is not a diagnosis. I agree that the "
+       "clinic stores my answers to review them."),
     (Option("yes", N_("Yes, I agree")), Option("no", N_("No"))),
 )
 

@@ -22,6 +22,7 @@ from wtforms import (
     FormField,
     IntegerField,
     RadioField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -85,11 +86,11 @@ def _exclusive(value: str):
 
 
 def _option_label(field: Field, value: str) -> str:
-    return next((label for v, label in field.choices if v == value), value)
+    return next((choice.label for choice in field.choices if choice.value == value), value)
 
 
 def _choices(question: Question, as_int: bool = False) -> list[tuple[Any, Any]]:
-    return [(int(o.value) if as_int else o.value, lazy_gettext(o.label))
+    return [SelectChoice(int(o.value) if as_int else o.value, lazy_gettext(o.label))
             for o in question.options]
 
 
@@ -142,9 +143,10 @@ def trial_row_form() -> type[Form]:
     for spec in QUESTIONNAIRE.trial_fields:
         label = lazy_gettext(spec.label)
         if spec.options:
-            choices = [("", lazy_gettext("Choose"))] + [
-                (o.value, lazy_gettext(o.label)) for o in spec.options]
-            attributes[spec.key] = SelectField(label, choices=choices, validate_choice=True)
+            choices = [SelectChoice("", lazy_gettext("Choose"))] + [
+                SelectChoice(o.value, lazy_gettext(o.label)) for o in spec.options]
+            # Checked by trial_row_errors() so that a missing value gets a useful message.
+            attributes[spec.key] = SelectField(label, choices=choices, validate_choice=False)
         else:
             attributes[spec.key] = StringField(label, validators=[Optional(), Length(
                 max=spec.maximum, message=lazy_gettext("Use at most %(max)d characters"))])
@@ -165,7 +167,7 @@ def trial_row_errors(row: dict[str, Any]) -> dict[str, str]:
         if spec.key == "drug_other":
             if row.get("drug") == "other" and not row.get("drug_other"):
                 errors[spec.key] = N_("Enter the name of the medicine")
-        elif not row.get(spec.key):
+        elif row.get(spec.key) not in spec.values:
             errors[spec.key] = N_("Choose an answer")
     return errors
 

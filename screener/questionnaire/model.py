@@ -154,10 +154,17 @@ class Section:
     intro: str = ""
     attribution: str = ""
     show_crisis_resources: bool = False
+    # The contract's order of question ids when the pages show them in another order.
+    contract_order: tuple[str, ...] = ()
 
     @property
     def questions(self) -> tuple[Question, ...]:
-        return tuple(q for page in self.pages for q in page.questions)
+        """The section's questions in questionnaire.md order (pages may group them otherwise)."""
+        on_pages = tuple(q for page in self.pages for q in page.questions)
+        if not self.contract_order:
+            return on_pages
+        by_id = {q.id: q for q in on_pages}
+        return tuple(by_id[qid] for qid in self.contract_order)
 
 
 @dataclass(frozen=True, slots=True)

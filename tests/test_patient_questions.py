@@ -1,0 +1,290 @@
+"""Skip logic decided on the server, and validation of every kind of answer."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from sqlalchemy import select
+
+from screener.extensions import db
+from screener.models import Draft
+from screener.patient.flow import PAGE_BY_KEY
+
+from flow_helpers import csrf_token, form_fields, personas, post_page, walk
+
+BASE = copy.deepcopy(personas()[0]["answers"]) if personas() else {}
+pytestmark = pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")
+
+
+def changed(**changes):
+    answers = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        if value is None:
+            answers.pop(key, None)
+        else:
+            answers[key] = value
+    return answers
+
+
+def saved(app) -> dict:
+    with app.app_context():
+        return db.session.scalars(select(Draft).order_by(Draft.created_at.desc())).first().answers
+
+
+def reach(client, key, answers=None):
+    url = walk(client, answers or BASE, stop_at=key)
+    assert url == f"/q/{key}", url
+    return url
+
+
+def send(client, key, answers, extra=()):
+    url = f"/q/{key}"
+    return post_page(client, url, [*form_fields(PAGE_BY_KEY[key], answers), *extra])
+
+
+def errors(response) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", e).replace("Error:", "").strip()
+            for e in re.findall(r'class="error-message"[^>]*>(.*?)</p>', response.text, re.S)]
+
+
+# --- skip logic --------------------------------------------------------------------------------
+
+def test_pregnancy_questions_are_not_stored_for_male_sex(app, client):
+    reach(client, "about_you/2")
+    answers = changed(sex_at_birth="male")  # still carries can_become_pregnant etc.
+    assert send(client, "about_you/2", answers).status_code == 303
+    stored = saved(app)
+    assert not {"can_become_pregnant", "pregnant", "breastfeeding"} & set(stored)
+
+
+def test_pregnant_is_asked_only_when_pregnancy_is_possible(app, client):
+    reach(client, "about_you/2")
+    response = send(client, "about_you/2", changed(can_become_pregnant="no", pregnant=None))
+    assert response.status_code == 303
+    assert "pregnant" not in saved(app)
+    client = app.test_client()
+    reach(client, "about_you/2")
+    response = send(client, "about_you/2", changed(can_become_pregnant="not_sure", pregnant=None))
+    assert response.status_code == 200
+    assert errors(response) == ["Choose an answer"]
+
+
+def test_pcl5_pages_only_for_ptsd(client):
+    url = walk(client, changed(reasons=["ptsd"]), stop_at="pcl5/1")
+    assert url == "/q/pcl5/1"
+    client2 = client.application.test_client()
+    assert walk(client2, BASE, stop_at="gad7/1") == "/q/gad7/1"
+    assert client2.get("/q/gad7/1").status_code == 200
+    assert client2.get("/q/pcl5/1").status_code == 302  # does not apply
+
+
+def test_removing_ptsd_removes_pcl5_answers(app, client):
+    answers = changed(reasons=["ptsd", "depression"], **{f"pcl5_{i}": 2 for i in range(1, 21)})
+    walk(client, answers)
+    assert "pcl5_3" in saved(app)
+    assert send(client, "reasons/1", BASE).status_code == 303
+    assert not [k for k in saved(app) if k.startswith("pcl5_")]
+
+
+def test_reasons_other_needs_a_description(client):
+    reach(client, "reasons/1")
+    response = send(client, "reasons/1", changed(reasons=["other"]))
+    assert errors(response) == ["Enter an answer"]
+    assert send(client, "reasons/1", changed(reasons=["other"],
+                                             reasons_other="Migraine")).status_code == 303
+
+
+def test_phq9_difficulty_needed_only_when_any_item_is_above_zero(app, client):
+    reach(client, "phq9/1")
+    zeros = changed(phq9_difficulty=None, **{f"phq9_{i}": 0 for i in range(1, 10)})
+    assert send(client, "phq9/1", zeros).status_code == 303
+    assert "phq9_difficulty" not in saved(app)
+    response = send(client, "phq9/1", changed(phq9_difficulty=None))
+    assert errors(response) == ["Choose an answer"]
+    assert "phq9_difficulty" in response.text.split('class="error-summary"')[1].split("</div>")[0]
+
+
+def test_safety_follow_up_page_is_skipped_when_everything_is_no(client):
+    reach(client, "safety/1")
+    response = send(client, "safety/1", BASE)
+    assert response.headers["Location"] == "/q/treatments/1"
+
+
+def test_safety_follow_up_page_asks_right_now_after_item_9(client):
+    answers = changed(phq9_9=1)
+    reach(client, "safety/1", answers)
+    response = send(client, "safety/1", answers)
+    assert response.headers["Location"] == "/q/safety/2"
+    page = client.get("/q/safety/2").text
+    assert 'name="si_now"' in page
+    assert 'name="si_intent_past_month"' not in page
+
+
+def test_unanswered_right_now_question_is_never_passed_over(client):
+    answers = changed(si_thoughts_past_month="yes", si_method_past_month="no",
+                      si_intent_past_month="no", si_plan_past_month="no")
+    reach(client, "safety/2", answers)
+    response = send(client, "safety/2", answers)  # si_now missing
+    assert response.status_code == 200
+    assert "Are you having thoughts of killing yourself right now?: Choose an answer" in (
+        re.sub(r"<[^>]+>", "", response.text))
+
+
+def test_bp_unknown_discards_readings(app, client):
+    reach(client, "heart/1")
+    response = send(client, "heart/1", changed(bp_unknown=True))
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/q/heart/3"
+    stored = saved(app)
+    assert stored["bp_unknown"] is True
+    assert not {"bp_systolic", "bp_diastolic", "bp_when", "bp_source"} & set(stored)
+
+
+def test_readings_are_required_unless_unknown(client):
+    reach(client, "heart/1")
+    response = send(client, "heart/1", changed(bp_systolic=None, bp_diastolic=None))
+    assert errors(response) == ["Enter a whole number", "Enter a whole number"]
+
+
+def test_crisis_range_reading_opens_the_symptom_page(client):
+    answers = changed(bp_systolic=182, bp_diastolic=100)
+    reach(client, "heart/1", answers)
+    response = send(client, "heart/1", answers)
+    assert response.headers["Location"] == "/help"  # crisis interrupt first
+    assert client.get("/continue").headers["Location"] == "/q/heart/2"
+
+
+def test_hypertension_follow_ups(client):
+    reach(client, "heart/3")
+    response = send(client, "heart/3", changed(htn_dx="yes"))
+    assert errors(response) == ["Choose an answer", "Choose an answer"]
+    response = send(client, "heart/3", changed(htn_dx="yes", htn_meds="yes",
+                                               htn_controlled="yes"))
+    assert response.status_code == 303
+
+
+def test_mood_stabiliser_asked_only_with_bipolar(client):
+    reach(client, "mental_health/1")
+    assert errors(send(client, "mental_health/1", changed(bipolar_dx="yes"))) == [
+        "Choose an answer"]
+    assert send(client, "mental_health/1", changed(bipolar_dx="no",
+                                                   mood_stabilizer_now="no")).status_code == 303
+
+
+def test_audit_c_items_2_and_3_only_for_drinkers(app, client):
+    reach(client, "substances/1")
+    assert send(client, "substances/1", changed(auditc_1=0)).status_code == 303
+    assert not {"auditc_2", "auditc_3"} & set(saved(app))
+
+
+def test_ketamine_effect_only_after_prior_treatment(app, client):
+    reach(client, "treatments/2")
+    assert errors(send(client, "treatments/2", changed(ketamine_treatment_before="iv"))) == [
+        "Choose an answer"]
+    assert send(client, "treatments/2", changed(ketamine_treatment_effect="helped")).status_code \
+        == 303
+    assert "ketamine_treatment_effect" not in saved(app)
+
+
+# --- validation --------------------------------------------------------------------------------
+
+ABOUT_YOU_1 = [
+    ("date_of_birth", "2999-01-01", "Date of birth must be in the past"),
+    ("date_of_birth", "1899-12-31", "Date of birth must be after 1900"),
+    ("date_of_birth", "1990-02-31", "Enter a real date in the format YYYY-MM-DD, like 1985-04-27"),
+    ("date_of_birth", "12/03/1990", "Enter a real date in the format YYYY-MM-DD, like 1985-04-27"),
+    ("email", "not-an-email", "Enter an email address like name@example.com"),
+    ("email", "a" * 250 + "@x.org", "Use at most 254 characters"),
+    ("phone", "call me", "Enter a phone number of 7 to 30 digits, spaces and + ( ) - ."),
+    ("phone", "123", "Enter a phone number of 7 to 30 digits, spaces and + ( ) - ."),
+    ("first_name", "x" * 101, "Use at most 100 characters"),
+    ("first_name", "   ", "Enter an answer"),
+    ("preferred_contact", "pigeon", "Not a valid choice."),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), ABOUT_YOU_1,
+                         ids=[f"{f}={v[:12]}" for f, v, _ in ABOUT_YOU_1])
+def test_bad_values_get_a_message_and_keep_what_was_typed(client, field, value, message):
+    reach(client, "about_you/1")
+    response = send(client, "about_you/1", changed(**{field: value}))
+    assert response.status_code == 200
+    assert errors(response) == [message]
+    assert 'class="error-summary"' in response.text
+    assert f'href="#{field}' in response.text  # the summary links to the field
+    assert "Rivera" in response.text  # the other typed values stay
+    assert "alex@example.org" in response.text or field == "email"
+
+
+NUMBERS = [
+    ("about_you/2", "height_cm", "99", False), ("about_you/2", "height_cm", "100", True),
+    ("about_you/2", "height_cm", "250", True), ("about_you/2", "height_cm", "251", False),
+    ("about_you/2", "height_cm", "1.5", False), ("about_you/2", "weight_kg", "29", False),
+    ("about_you/2", "weight_kg", "350", True), ("about_you/2", "weight_kg", "abc", False),
+    ("heart/1", "bp_systolic", "301", False), ("heart/1", "bp_systolic", "59", False),
+    ("heart/1", "bp_diastolic", "201", False), ("heart/1", "bp_diastolic", "118", False),
+    ("heart/1", "bp_diastolic", "117", True),
+]
+
+
+@pytest.mark.parametrize(("key", "field", "value", "ok"), NUMBERS,
+                         ids=[f"{f}={v}" for _, f, v, _ in NUMBERS])
+def test_number_limits(client, key, field, value, ok):
+    reach(client, key)
+    response = send(client, key, changed(**{field: value}))
+    assert (response.status_code == 303) is ok, errors(response)
+    if not ok:
+        assert len(errors(response)) == 1
+        assert f'value="{value}"' in response.text  # typed value kept even when not a number
+
+
+def test_none_of_these_excludes_other_choices(client):
+    reach(client, "heart/3")
+    response = send(client, "heart/3", changed(vascular=["none", "angina"]))
+    assert errors(response) == ["Choose “None of these” on its own, or the options that apply"]
+
+
+def test_one_answer_per_single_choice_question(client):
+    reach(client, "phq9/1")
+    response = send(client, "phq9/1", BASE, extra=[("phq9_1", "3")])
+    assert errors(response) == ["Give one answer only"]
+
+
+def test_long_free_text_is_refused_with_a_message(client):
+    reach(client, "practical/1")
+    response = send(client, "practical/1", changed(anything_else="x" * 2001))
+    assert errors(response) == ["Use at most 2000 characters"]
+
+
+def test_antidepressant_rows_must_be_complete(client):
+    reach(client, "treatments/1")
+    rows = [{"drug": "other", "weeks": "gt8", "adherence": "mostly", "outcome": "no_change",
+             "current_episode": "yes"}, {"drug": "sertraline"}]
+    response = send(client, "treatments/1", changed(ad_trials=rows))
+    assert errors(response) == ["Enter the name of the medicine", "Choose an answer",
+                                "Choose an answer", "Choose an answer", "Choose an answer"]
+    assert 'href="#ad_trials-1-weeks"' in response.text
+
+
+def test_add_and_remove_antidepressant_rows_without_javascript(app, client):
+    url = reach(client, "treatments/1")
+    page = client.get(url)
+    added = client.post(url, data={"csrf_token": csrf_token(page.text), "add_trial": "1",
+                                   "augmentation_trials": "none"})
+    assert added.status_code == 200
+    assert 'name="ad_trials-0-drug"' in added.text
+    fields = {"csrf_token": csrf_token(added.text), "augmentation_trials": "none",
+              "ad_trials-0-drug": "sertraline", "ad_trials-1-drug": "fluoxetine",
+              "remove_trial": "0"}
+    removed = client.post(url, data=fields)
+    assert 'name="ad_trials-1-drug"' not in removed.text
+    assert re.search(r'<option value="fluoxetine" selected>', removed.text)
+
+
+def test_no_antidepressants_is_an_answer(app, client):
+    reach(client, "treatments/1")
+    response = send(client, "treatments/1", changed(ad_trials=[]))
+    assert response.status_code == 303
+    assert saved(app)["ad_trials"] == []

@@ -1,0 +1,152 @@
+"""The patient-wording check of rules.md ("Words patient-facing text never uses").
+
+`forbidden_phrases(text)` returns the forbidden words found in a piece of patient-facing text
+(empty list when it is clean). It is meant to be reused on rule texts, templates, flash messages,
+form labels and translation catalogues. Matching is case-insensitive and on substrings, so
+"Eligibility" and "contraindicated" are caught; the two fixed sentences that rules.md allows
+("This is not a diagnosis", "a diagnosis from a clinician") are removed before the scan.
+
+"you have" counts only when followed by a condition (rules.md); we treat "you have" / "you've" /
+"you may have" (and similar) followed within a few words by a condition word as forbidden, unless
+it is the reporting pattern the clinic uses ("you have told us about ..."), a question ("Do you
+have ...?") or a condition clause ("If you have ...").
+"""
+
+from __future__ import annotations
+
+import re
+
+# Plain substrings, lower case; rules.md lists them. "contraindicat" is a stem on purpose.
+FORBIDDEN_SUBSTRINGS: tuple[str, ...] = (
+    "eligible",
+    "eligibility",
+    "ineligible",
+    "qualify",
+    "qualifies",
+    "approved",
+    "cleared",
+    "candidate",
+    "contraindicat",
+    "diagnosis",
+    "diagnose",
+    "you are not suitable",
+    "rejected",
+)
+
+# The only allowed uses of "diagnosis" (rules.md). Extend here if the contract adds one.
+ALLOWED_PHRASES: tuple[str, ...] = (
+    "this is not a diagnosis",
+    "a diagnosis from a clinician",
+)
+
+# Words that make "you have ..." a statement that the person has a condition.
+CONDITION_WORDS: tuple[str, ...] = (
+    "depression",
+    "depressed",
+    "depressive",
+    "anxiety",
+    "anxious",
+    "ptsd",
+    "post-traumatic",
+    "ocd",
+    "obsessive",
+    "bipolar",
+    "mania",
+    "manic",
+    "hypomani",
+    "schizo",
+    "psychosis",
+    "psychotic",
+    "disorder",
+    "condition",
+    "illness",
+    "disease",
+    "syndrome",
+    "trd",
+    "treatment-resistant",
+    "treatment resistant",
+    "mdd",
+    "gad",
+    "hypertension",
+    "high blood pressure",
+    "glaucoma",
+    "epilepsy",
+    "dementia",
+    "cirrhosis",
+    "addiction",
+    "addicted",
+    "alcoholism",
+    "alcoholic",
+    "substance use",
+    "aneurysm",
+    "cystitis",
+    "apnea",
+    "apnoea",
+    "insomnia",
+    "adhd",
+    "suicidal",
+    "suicidality",
+    "ideation",
+    "a mental",
+    "mental health problem",
+)
+
+# "you have told us ..." is the clinic's reporting pattern, not a statement about a condition.
+REPORTING_WORDS: tuple[str, ...] = (
+    "told",
+    "said",
+    "mentioned",
+    "shared",
+    "described",
+    "reported",
+    "answered",
+    "selected",
+    "chosen",
+    "listed",
+    "entered",
+    "written",
+)
+
+_YOU_HAVE = re.compile(
+    r"\byou(?:\s+(?:may|might|probably|likely|could|seem\s+to|appear\s+to))?"
+    r"(?:\s+have|['\u2019]ve)(?:\s+got)?\b(?P<rest>[^.!?;:\n]*)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[\w'-]+")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+# "do you have ...", "if you have ...": a question or a condition clause, not a statement.
+QUESTION_LEADS: tuple[str, ...] = ("do", "if", "whether", "when", "unless")
+
+
+def _without_allowed(text: str) -> str:
+    lowered = " ".join(text.lower().replace("\u2019", "'").split())
+    lowered = lowered.replace("you're", "you are")
+    for phrase in ALLOWED_PHRASES:
+        lowered = lowered.replace(phrase, " ")
+    return lowered
+
+
+def _condition_after_you_have(text: str) -> bool:
+    for sentence in _SENTENCE.findall(text):
+        if sentence.rstrip().endswith("?"):
+            continue  # "Do you have ...?" asks; it does not tell
+        for match in _YOU_HAVE.finditer(sentence):
+            before = _WORD.findall(sentence[: match.start()])
+            if before and before[-1] in QUESTION_LEADS:
+                continue  # "if you have glaucoma, ..."
+            words = _WORD.findall(match.group("rest"))[:5]
+            if not words or words[0] in REPORTING_WORDS:
+                continue
+            window = " ".join(words)
+            if any(term in window for term in CONDITION_WORDS):
+                return True
+    return False
+
+
+def forbidden_phrases(text: str) -> list[str]:
+    """The forbidden words of rules.md found in `text`, in the order of FORBIDDEN_SUBSTRINGS."""
+    cleaned = _without_allowed(text)
+    found = [term for term in FORBIDDEN_SUBSTRINGS if term in cleaned]
+    if _condition_after_you_have(cleaned):
+        found.append("you have")
+    return found
