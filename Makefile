@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench chromium clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# Translations: extract every marked string, then update (or init) a language's catalogue.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -o translations/messages.pot .
+	for lang in $$(ls translations 2>/dev/null | grep -v '\.pot$$'); do \
+		$(BIN)/pybabel update -i translations/messages.pot -d translations -l $$lang; done
+	$(BIN)/pybabel compile -d translations --use-fuzzy || true

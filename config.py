@@ -12,14 +12,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 INSTANCE = ROOT / "instance"
 
+
+
+def N_(text: str) -> str:
+    """Marks a default string for translation (the template translates it when shown)."""
+    return text
+
+
 US_CRISIS_RESOURCES = [
-    {"name": "988 Suicide & Crisis Lifeline",
-     "how": "Call or text 988 (press 1 for the Veterans Crisis Line)",
-     "href": "tel:988", "text_href": "sms:988"},
-    {"name": "Emergency services",
-     "how": "Call 911 or go to the nearest emergency department if you are in immediate danger",
+    {"name": N_("988 Suicide & Crisis Lifeline"),
+     "how": N_("Call or text 988 (press 1 for the Veterans Crisis Line)"),
+     "href": "tel:988"},
+    {"name": N_("Emergency services"),
+     "how": N_("Call 911 or go to the nearest emergency department if you are in immediate "
+               "danger"),
      "href": "tel:911"},
-    {"name": "Crisis Text Line", "how": "Text HOME to 741741", "href": "sms:741741"},
+    {"name": N_("Crisis Text Line"), "how": N_("Text HOME to 741741"), "href": "sms:741741"},
 ]
 
 
@@ -41,7 +49,7 @@ class Config:
     CLINIC_NAME = os.environ.get("CLINIC_NAME", "Example Ketamine Clinic")
     CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "+1 555 010 0100")
     CLINIC_EMAIL = os.environ.get("CLINIC_EMAIL", "intake@clinic.example")
-    CLINIC_HOURS = os.environ.get("CLINIC_HOURS", "Monday to Friday, 9 am to 5 pm")
+    CLINIC_HOURS = os.environ.get("CLINIC_HOURS", N_("Monday to Friday, 9 am to 5 pm"))
     CRISIS_RESOURCES = _env_json("CRISIS_RESOURCES", US_CRISIS_RESOURCES)
     RULE_SETTINGS = _env_json("RULE_SETTINGS", {})  # see screener.rules.Settings
 

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 import config as config_module
 
 from .extensions import babel, csrf, db, limiter, migrate
+from .questionnaire.model import N_
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("screener")
@@ -163,14 +164,14 @@ def _register_headers(app: Flask) -> None:
 
 
 ERROR_MESSAGES = {
-    400: "Something in that request did not look right.",
-    403: "You do not have access to this page.",
-    404: "We could not find that page.",
-    405: "That page cannot be used this way.",
-    413: "That was more than we can accept in one go.",
-    429: "Too many tries in a short time. Please wait a few minutes and try again.",
-    500: "Something went wrong on our side.",
-    503: "We could not reach our database just now. Please try again in a moment.",
+    400: N_("Something in that request did not look right."),
+    403: N_("You do not have access to this page."),
+    404: N_("We could not find that page."),
+    405: N_("That page cannot be used this way."),
+    413: N_("That was more than we can accept in one go."),
+    429: N_("Too many tries in a short time. Please wait a few minutes and try again."),
+    500: N_("Something went wrong on our side."),
+    503: N_("We could not reach our database just now. Please try again in a moment."),
 }
 
 

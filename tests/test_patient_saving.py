@@ -283,3 +283,25 @@ def test_migrations_create_the_same_schema_as_the_models(tmp_path):
             differences = compare_metadata(MigrationContext.configure(connection),
                                            db.metadata)
     assert differences == []
+
+
+def test_two_simultaneous_submits_make_one_submission(app, client):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    walk(client, BASE)
+    token = csrf_token(client.get("/check").text)
+    cookie = client.get_cookie("session").value
+    barrier = threading.Barrier(2)
+
+    def send_now(_):
+        browser_tab = app.test_client()
+        browser_tab.set_cookie("session", cookie)
+        barrier.wait()
+        return browser_tab.post("/submit", data={"csrf_token": token})
+
+    with ThreadPoolExecutor(2) as pool:
+        responses = list(pool.map(send_now, range(2)))
+    assert [r.status_code for r in responses] == [303, 303]
+    assert {r.headers["Location"] for r in responses} == {"/confirmation"}
+    assert count(app, Submission) == 1

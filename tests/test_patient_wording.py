@@ -11,29 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from screener.patient.routes import START
-from screener.questionnaire import QUESTIONNAIRE
 from screener.questionnaire import forms as question_forms
 
 from flow_helpers import csrf_token, personas, walk
-from wording import forbidden_phrases
+from wording import definition_strings, forbidden_phrases
 
 ROOT = Path(__file__).resolve().parents[1]
 PATIENT_TEMPLATES = sorted(
     [*(ROOT / "templates" / "patient").glob("*.html"), *(ROOT / "templates" / "macros").glob(
         "*.html"), ROOT / "templates" / "base.html", ROOT / "templates" / "error.html"])
-
-
-def definition_strings() -> list[str]:
-    strings = [START.title, START.why]
-    for section in QUESTIONNAIRE.sections:
-        strings += [section.title, section.why, section.intro, section.attribution]
-        strings += [page.title for page in section.pages]
-        for question in section.questions:
-            strings += [question.label, question.hint, *(o.label for o in question.options)]
-    for spec in QUESTIONNAIRE.trial_fields:
-        strings += [spec.label, *(o.label for o in spec.options)]
-    return [s for s in strings if s]
 
 
 @pytest.mark.parametrize("path", PATIENT_TEMPLATES, ids=lambda p: p.name)

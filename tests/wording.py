@@ -150,3 +150,18 @@ def forbidden_phrases(text: str) -> list[str]:
     if _condition_after_you_have(cleaned):
         found.append("you have")
     return found
+
+
+def definition_strings() -> list[str]:
+    """Every patient-facing string of the questionnaire definitions."""
+    from screener.questionnaire import QUESTIONNAIRE
+
+    strings: list[str] = []
+    for section in QUESTIONNAIRE.sections:
+        strings += [section.title, section.why, section.intro, section.attribution]
+        strings += [page.title for page in section.pages]
+        for question in section.questions:
+            strings += [question.label, question.hint, *(o.label for o in question.options)]
+    for spec in QUESTIONNAIRE.trial_fields:
+        strings += [spec.label, *(o.label for o in spec.options)]
+    return [s for s in strings if s]
