@@ -128,7 +128,7 @@ def test_unanswered_right_now_question_is_never_passed_over(client):
     reach(client, "safety/2", answers)
     response = send(client, "safety/2", answers)  # si_now missing
     assert response.status_code == 200
-    assert "Are you having thoughts of killing yourself right now?: Choose an answer" in (
+    assert "Are you having thoughts of killing yourself right now? – Choose an answer" in (
         re.sub(r"<[^>]+>", "", response.text))
 
 

@@ -170,5 +170,5 @@ def error_summary(form: Any, questions: list[Question]) -> list[tuple[str, str]]
         elif field.errors:
             anchor = f"{question.id}-0" if question.kind in ("choice", "multi") or (
                 question.kind == "int" and question.options) else question.id
-            summary.append((anchor, f"{label}: {field.errors[0]}"))
+            summary.append((anchor, f"{label} – {field.errors[0]}"))
     return summary

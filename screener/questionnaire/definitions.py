@@ -61,7 +61,7 @@ ABOUT_YOU = Section(
             Question("first_name", "text", N_("First name"), maximum=100),
             Question("last_name", "text", N_("Last name"), maximum=100),
             Question("date_of_birth", "date", N_("Date of birth"),
-                     hint=N_("For example 1985-04-27")),
+                     hint=N_("For example, 27 April 1985")),
             Question("email", "email", N_("Email address"), maximum=254),
             Question("phone", "phone", N_("Phone number"), minimum=7, maximum=30,
                      hint=N_("Digits, spaces and + ( ) - . only")),
