@@ -16,6 +16,7 @@ from .rules.__main__ import load_answers, print_evaluation, print_rulebook
 
 rules_cli = AppGroup("rules", help="Read the rulebook and check a case by hand.")
 demo_cli = AppGroup("demo", help="Demo data for trying the application locally.")
+drafts_cli = AppGroup("drafts", help="Unfinished questionnaires.")
 
 
 @rules_cli.command("list")
@@ -49,6 +50,15 @@ def demo_staff() -> None:
     click.echo("")
 
 
+@drafts_cli.command("purge")
+def drafts_purge() -> None:
+    """Delete expired drafts that were never sent (run daily, e.g. from cron)."""
+    from .patient.drafts import purge_expired
+
+    click.echo(f"Deleted {purge_expired()} expired unsent drafts.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(rules_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(drafts_cli)

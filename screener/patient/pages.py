@@ -3,6 +3,7 @@ depend on other answers), stored answers as form data, and answers as readable r
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,7 +27,7 @@ def _stored(question: Question, data: Any) -> Any:
     if question.kind == "bool":
         return bool(data)
     if question.kind in ("text", "longtext", "email", "phone"):
-        text = (data or "").strip()
+        text = unicodedata.normalize("NFC", data or "").strip()
         return text or None
     if question.kind == "multi":
         return list(data or []) or None

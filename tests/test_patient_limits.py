@@ -1,0 +1,68 @@
+"""Limits: request size, new-draft rate, draft expiry and purge, the CLI."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from screener.extensions import db
+from screener.models import Draft, utcnow
+
+from conftest import make_app
+from flow_helpers import csrf_token, start
+
+
+def test_oversized_request_is_refused_politely(client):
+    url = start(client)
+    page = client.get(url)
+    response = client.post(url, data={"csrf_token": csrf_token(page.text),
+                                      "first_name": "x" * 70_000})
+    assert response.status_code == 413
+    assert "more than we can accept" in response.text
+
+
+def test_new_drafts_are_rate_limited_per_address(database, tmp_path):
+    for app in make_app(database, tmp_path, RATELIMIT_ENABLED=True,
+                        RATELIMIT_NEW_DRAFT="2 per hour"):
+        statuses = []
+        for _ in range(3):
+            client = app.test_client()
+            page = client.get("/")
+            statuses.append(client.post("/", data={"csrf_token": csrf_token(page.text),
+                                                   "consent_store": "yes"}).status_code)
+        assert statuses == [303, 303, 429]
+
+
+def test_declining_consent_stores_nothing(app, client):
+    page = client.get("/")
+    response = client.post("/", data={"csrf_token": csrf_token(page.text),
+                                      "consent_store": "no"})
+    assert response.status_code == 200
+    assert "We can only keep your answers if you agree" in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Draft.id))) == 0
+
+
+def test_expired_draft_is_not_loaded_and_is_purged(app, client):
+    start(client)
+    with app.app_context():
+        draft = db.session.scalars(select(Draft)).one()
+        draft.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    assert client.get("/q/about_you/1").status_code == 409
+    result = app.test_cli_runner().invoke(args=["drafts", "purge"])
+    assert "Deleted 1 expired unsent drafts" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Draft.id))) == 0
+
+
+def test_flask_rules_commands(app, tmp_path):
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["rules", "list"])
+    assert listing.exit_code == 0 and "CAU-DIALYSIS" in listing.output
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"kidney": "dialysis"}))
+    result = runner.invoke(args=["rules", "evaluate", str(answers), "--as-of", "2026-01-15"])
+    assert result.exit_code == 0 and "CAU-DIALYSIS" in result.output
