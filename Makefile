@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench chromium clean messages
+.PHONY: run test lint bench chromium clean messages catalogues
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-run: $(STAMP)
+catalogues: $(STAMP)
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile --statistics -d translations 2>&1 | tail -n 3; fi
+
+run: $(STAMP) catalogues
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo staff
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -23,7 +27,7 @@ chromium:
 	@test -x /usr/bin/chromium || apt-get install -y chromium || \
 		(apt-get update && apt-get install -y chromium)
 
-test: $(STAMP) chromium
+test: $(STAMP) chromium catalogues
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -62,7 +62,9 @@ class Config:
     MAX_CONTENT_LENGTH = 64 * 1024
     MAX_FORM_PARTS = 400
     BABEL_DEFAULT_LOCALE = "en"
-    LANGUAGES = ("en",)
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = ("en", "es")  # the first is the default
+    LANGUAGE_NAMES = {"en": "English", "es": "Español"}
     HSTS = False
     PRODUCTION = False
 

@@ -121,17 +121,16 @@ def _clinic(app: Flask) -> dict[str, Any]:
 
 
 def _locale() -> str:
-    chosen = g.get("language")
-    languages = _languages()
+    """Staff pages are in English; patients get their chosen language, else the browser's."""
+    from flask import current_app, session
+
+    languages = tuple(current_app.config["LANGUAGES"])
+    if (request.blueprint or "").startswith("staff"):
+        return languages[0]
+    chosen = session.get("lang")
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or languages[0]
-
-
-def _languages() -> tuple[str, ...]:
-    from flask import current_app
-
-    return tuple(current_app.config["LANGUAGES"])
 
 
 @event.listens_for(Engine, "connect")

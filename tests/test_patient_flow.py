@@ -105,7 +105,7 @@ def test_session_cookie_holds_an_opaque_draft_id_only(client):
                                         signer_kwargs={"key_derivation": "hmac",
                                                        "digest_method": __import__("hashlib").sha1})
     payload = serializer.loads(cookie.value)
-    assert set(payload) <= {"draft", "csrf_token", "_permanent"}
+    assert set(payload) <= {"draft", "csrf_token", "_permanent", "lang"}
     assert canary not in repr(payload)
     assert len(payload["draft"]) >= 32
 

@@ -66,3 +66,28 @@ def test_flask_rules_commands(app, tmp_path):
     answers.write_text(json.dumps({"kidney": "dialysis"}))
     result = runner.invoke(args=["rules", "evaluate", str(answers), "--as-of", "2026-01-15"])
     assert result.exit_code == 0 and "CAU-DIALYSIS" in result.output
+
+
+def test_language_switch_is_remembered_for_the_draft(app, client):
+    url = start(client)
+    page = client.get(url)
+    assert '<html lang="en">' in page.text
+    response = client.post("/language", data={"csrf_token": csrf_token(page.text),
+                                              "language": "es", "next": url})
+    assert response.status_code == 303 and response.headers["Location"] == url
+    assert '<html lang="es">' in client.get(url).text
+    with app.app_context():
+        assert db.session.scalars(select(Draft)).one().language == "es"
+
+
+def test_language_switch_never_redirects_off_site(client):
+    page = client.get("/")
+    for target in ("//evil.example", "https://evil.example", "/\\evil.example", "javascript:x"):
+        response = client.post("/language", data={"csrf_token": csrf_token(page.text),
+                                                  "language": "es", "next": target})
+        assert response.headers["Location"] == "/"
+
+
+def test_browser_language_is_the_first_guess(client):
+    page = client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
+    assert '<html lang="es">' in page.text

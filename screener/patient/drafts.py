@@ -36,10 +36,11 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def new_draft(lifetime_days: int, now: datetime | None = None) -> Draft:
+def new_draft(lifetime_days: int, now: datetime | None = None, language: str = "en") -> Draft:
     now = now or utcnow()
     draft = Draft(
         id=secrets.token_urlsafe(32),
+        language=language,
         answers={CONSENT_ID: "yes"},
         pages_done=[],
         crisis_shown=[],

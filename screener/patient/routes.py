@@ -13,7 +13,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -92,11 +92,39 @@ def start():
 @limiter.limit(lambda: current_app.config["RATELIMIT_NEW_DRAFT"])
 def _begin(draft: Draft | None):
     if draft is None or draft.submission_id is not None:
-        draft = new_draft(_lifetime())
+        language = str(get_locale())
+        draft = new_draft(_lifetime(), language=language)
         session.clear()
         session.permanent = True
         session["draft"] = draft.id
+        session["lang"] = language
     return redirect(_where_next(draft), code=303)
+
+
+class LanguageForm(FlaskForm):
+    language = StringField()
+    next = StringField()
+
+
+@bp.route("/language", methods=["POST"])
+def choose_language():
+    """The language switch on every patient page (a form, so it works without JavaScript)."""
+    form = LanguageForm()
+    language = form.language.data
+    if form.validate_on_submit() and language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+        draft = current_draft()
+        if draft is not None and draft.submission_id is None:
+            draft.language = language
+            db.session.commit()
+    return redirect(_local_path(form.next.data) or url_for("patient.start"), code=303)
+
+
+def _local_path(target: str | None) -> str | None:
+    """Only a path on this site (never //host or a scheme) is followed after a switch."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
 
 
 @bp.route("/continue")
@@ -228,6 +256,7 @@ def _try_resume_code(form: ResumeForm):
     session.clear()
     session.permanent = True
     session["draft"] = draft.id
+    session["lang"] = draft.language
     return redirect(_where_next(draft), code=303)
 
 
