@@ -89,3 +89,15 @@ def walk(client, answers: dict[str, Any], stop_at: str | None = None,
                                                         re.S))
         url = response.headers["Location"]
     raise AssertionError("the flow did not reach the check page")
+
+
+def session_payload(client) -> dict[str, Any]:
+    """The decoded Flask session cookie of a test client (signed, not encrypted)."""
+    import hashlib
+
+    from itsdangerous import URLSafeTimedSerializer
+
+    serializer = URLSafeTimedSerializer(
+        client.application.secret_key, salt="cookie-session",
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1})
+    return serializer.loads(client.get_cookie("session").value)

@@ -12,7 +12,16 @@ from screener.extensions import db
 from screener.models import Draft, Submission
 from screener.patient.flow import PAGE_BY_KEY
 
-from flow_helpers import csrf_token, form_fields, page_of, personas, post_page, start, walk
+from flow_helpers import (
+    csrf_token,
+    form_fields,
+    page_of,
+    personas,
+    post_page,
+    session_payload,
+    start,
+    walk,
+)
 
 PERSONAS = personas()
 BASE = copy.deepcopy(PERSONAS[0]["answers"]) if PERSONAS else {}
@@ -97,14 +106,7 @@ def test_each_page_is_saved_before_the_redirect(app, client):
 def test_session_cookie_holds_an_opaque_draft_id_only(client):
     canary = "Zebulon-Canary"
     walk(client, answers_with(first_name=canary, anything_else=canary))
-    cookie = client.get_cookie("session")
-    assert cookie is not None
-    from itsdangerous import URLSafeTimedSerializer
-
-    serializer = URLSafeTimedSerializer(client.application.secret_key, salt="cookie-session",
-                                        signer_kwargs={"key_derivation": "hmac",
-                                                       "digest_method": __import__("hashlib").sha1})
-    payload = serializer.loads(cookie.value)
+    payload = session_payload(client)
     assert set(payload) <= {"draft", "csrf_token", "_permanent", "lang"}
     assert canary not in repr(payload)
     assert len(payload["draft"]) >= 32
