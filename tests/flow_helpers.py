@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -18,6 +19,20 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def personas() -> list[dict[str, Any]]:
     return json.loads(PERSONAS_FILE.read_text()) if PERSONAS_FILE.exists() else []
+
+
+BASE: dict[str, Any] = personas()[0]["answers"] if PERSONAS_FILE.exists() else {}
+
+
+def changed(**changes: Any) -> dict[str, Any]:
+    """A copy of the first persona's answers with some changed (None removes an answer)."""
+    answers = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        if value is None:
+            answers.pop(key, None)
+        else:
+            answers[key] = value
+    return answers
 
 
 def csrf_token(html: str) -> str:

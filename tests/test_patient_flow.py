@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
@@ -13,6 +12,8 @@ from screener.models import Draft, Submission
 from screener.patient.flow import PAGE_BY_KEY
 
 from flow_helpers import (
+    BASE,
+    changed,
     csrf_token,
     form_fields,
     page_of,
@@ -24,17 +25,7 @@ from flow_helpers import (
 )
 
 PERSONAS = personas()
-BASE = copy.deepcopy(PERSONAS[0]["answers"]) if PERSONAS else {}
 
-
-def answers_with(**changes):
-    answers = copy.deepcopy(BASE)
-    for key, value in changes.items():
-        if value is None:
-            answers.pop(key, None)
-        else:
-            answers[key] = value
-    return answers
 
 
 def submit(client):
@@ -67,7 +58,7 @@ def test_every_persona_walks_through_and_is_stored_exactly(app, client, persona)
 
 
 def test_confirmation_shows_reference_next_steps_and_flags_in_patient_wording(app, client):
-    walk(client, answers_with(ride_home="no"))
+    walk(client, changed(ride_home="no"))
     submit(client)
     page = client.get("/confirmation")
     reference = stored_submission(app).reference
@@ -79,7 +70,7 @@ def test_confirmation_shows_reference_next_steps_and_flags_in_patient_wording(ap
 
 
 def test_confirmation_shows_crisis_resources_when_a_suicide_flag_fired(client):
-    walk(client, answers_with(phq9_9=1, si_now="no"))
+    walk(client, changed(phq9_9=1, si_now="no"))
     submit(client)
     main = client.get("/confirmation").text.split("<main", 1)[1]
     assert "One of your answers was about thoughts of death" in main
@@ -105,7 +96,7 @@ def test_each_page_is_saved_before_the_redirect(app, client):
 
 def test_session_cookie_holds_an_opaque_draft_id_only(client):
     canary = "Zebulon-Canary"
-    walk(client, answers_with(first_name=canary, anything_else=canary))
+    walk(client, changed(first_name=canary, anything_else=canary))
     payload = session_payload(client)
     assert set(payload) <= {"draft", "csrf_token", "_permanent", "lang"}
     assert canary not in repr(payload)
@@ -137,7 +128,7 @@ def test_back_link_and_earlier_pages_show_saved_answers(client):
 def test_progress_counts_only_pages_that_apply(client):
     url = walk(client, BASE, stop_at="reasons/1")
     without_ptsd = re.search(r"Step (\d+) of (\d+)", client.get(url).text).groups()
-    walk(client, answers_with(reasons=["depression", "ptsd"]), stop_at="phq9/1")
+    walk(client, changed(reasons=["depression", "ptsd"]), stop_at="phq9/1")
     with_ptsd = re.search(r"Step (\d+) of (\d+)", client.get("/q/phq9/1").text).groups()
     assert int(with_ptsd[1]) == int(without_ptsd[1]) + 2  # the two PCL-5 pages
 
@@ -157,14 +148,14 @@ def test_check_page_lists_answers_with_change_links_that_return(client):
     assert "Check your answers" in page.text
     assert 'href="/q/about_you/1?return=check#q-first_name"' in page.text
     response = post_page(client, "/q/about_you/1?return=check",
-                         form_fields(PAGE_BY_KEY["about_you/1"], answers_with(first_name="Sam")))
+                         form_fields(PAGE_BY_KEY["about_you/1"], changed(first_name="Sam")))
     assert response.headers["Location"] == "/check"
     assert "Sam" in client.get("/check").text
 
 
 def test_change_that_opens_new_pages_leads_through_them_before_check(client):
     walk(client, BASE)
-    fields = form_fields(PAGE_BY_KEY["reasons/1"], answers_with(reasons=["ptsd", "depression"]))
+    fields = form_fields(PAGE_BY_KEY["reasons/1"], changed(reasons=["ptsd", "depression"]))
     response = post_page(client, "/q/reasons/1?return=check", fields)
     assert response.headers["Location"] == "/q/pcl5/1?return=check"
     assert client.get("/check").headers["Location"] == "/q/pcl5/1"
@@ -185,7 +176,7 @@ def test_resubmitting_an_earlier_page_after_submit_changes_nothing(app, client):
     walk(client, BASE)
     page = client.get("/q/about_you/1")  # the back button
     submit(client)
-    data = form_fields(PAGE_BY_KEY["about_you/1"], answers_with(first_name="Changed"))
+    data = form_fields(PAGE_BY_KEY["about_you/1"], changed(first_name="Changed"))
     response = client.post("/q/about_you/1", data=dict([("csrf_token", csrf_token(page.text)),
                                                         *data]))
     assert response.status_code == 409

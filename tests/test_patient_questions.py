@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
@@ -12,20 +11,10 @@ from screener.extensions import db
 from screener.models import Draft
 from screener.patient.flow import PAGE_BY_KEY
 
-from flow_helpers import csrf_token, form_fields, personas, post_page, walk
+from flow_helpers import BASE, changed, csrf_token, form_fields, post_page, walk
 
-BASE = copy.deepcopy(personas()[0]["answers"]) if personas() else {}
 pytestmark = pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")
 
-
-def changed(**changes):
-    answers = copy.deepcopy(BASE)
-    for key, value in changes.items():
-        if value is None:
-            answers.pop(key, None)
-        else:
-            answers[key] = value
-    return answers
 
 
 def saved(app) -> dict:

@@ -3,7 +3,6 @@ CSRF tokens and sessions, database hiccups, start-up configuration."""
 
 from __future__ import annotations
 
-import copy
 import re
 import time
 from datetime import timedelta
@@ -17,16 +16,10 @@ from screener.extensions import db
 from screener.models import Draft, Submission, utcnow
 from screener.patient.flow import PAGE_BY_KEY
 
-from flow_helpers import csrf_token, form_fields, personas, post_page, start, walk
+from flow_helpers import BASE, changed, csrf_token, form_fields, post_page, start, walk
 
-BASE = copy.deepcopy(personas()[0]["answers"]) if personas() else {}
 pytestmark = pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")
 
-
-def changed(**changes):
-    answers = copy.deepcopy(BASE)
-    answers.update(changes)
-    return answers
 
 
 def send(client, key, answers, action="continue"):
