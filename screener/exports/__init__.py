@@ -1,0 +1,1 @@
+"""Exports: each a function from stored data to bytes (CSV, FHIR JSON, PDF)."""
