@@ -277,3 +277,9 @@ def test_no_antidepressants_is_an_answer(app, client):
     response = send(client, "treatments/1", changed(ad_trials=[]))
     assert response.status_code == 303
     assert saved(app)["ad_trials"] == []
+
+
+def test_unanswered_rating_items_ask_to_choose(client):
+    reach(client, "gad7/1")
+    response = send(client, "gad7/1", changed(gad7_3=None))
+    assert errors(response) == ["Choose an answer"]

@@ -62,7 +62,8 @@ def read_page(form: Any, ref: PageRef, saved: dict[str, Any],
         if question.kind == "trials":
             valid &= _check_trials(field)
         elif not question.optional and not merged.answered(question.id):
-            _add_error(field, gettext(REQUIRED_MESSAGES.get(question.kind, "Enter an answer")))
+            kind = "choice" if question.options else question.kind  # a rating scale is a choice
+            _add_error(field, gettext(REQUIRED_MESSAGES.get(kind, "Enter an answer")))
             valid = False
     valid &= _check_blood_pressure(form, ref, merged)
     return posted, valid
