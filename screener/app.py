@@ -57,6 +57,11 @@ def build_app(config: Any = None) -> Flask:
     from .patient import bp as patient_bp
 
     app.register_blueprint(patient_bp)
+    # The staff area: login manager, config defaults, and its blueprint (with the one access
+    # check of every /staff route).
+    from .staff import init_app as init_staff
+
+    init_staff(app)
     from . import cli
 
     cli.register(app)

@@ -1,4 +1,5 @@
-"""Command-line tools: `flask rules ...`, `flask demo ...` (and `flask db ...` from Migrate)."""
+"""Command-line tools: `flask rules ...`, `flask demo ...`, `flask users ...` (and `flask db ...`
+from Migrate)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,28 @@ from datetime import date
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy import func, select
 
+from .extensions import db
+from .models import Submission, User
+from .rules import Settings
 from .rules.__main__ import load_answers, print_evaluation, print_rulebook
+from .staff import audit
+from .staff.accounts import (
+    AccountError,
+    create_user,
+    disable_user,
+    find_user,
+    password_problem,
+    random_password,
+    set_password,
+)
 
 rules_cli = AppGroup("rules", help="Read the rulebook and check a case by hand.")
 demo_cli = AppGroup("demo", help="Demo data for trying the application locally.")
+users_cli = AppGroup("users", help="Staff accounts (there is no sign-up page).")
 drafts_cli = AppGroup("drafts", help="Unfinished questionnaires.")
 
 
@@ -58,7 +74,103 @@ def drafts_purge() -> None:
     click.echo(f"Deleted {purge_expired()} expired unsent drafts.")
 
 
+@demo_cli.command("seed")
+@click.option("--count", type=click.IntRange(1, 10_000_000), default=200, show_default=True,
+              help="How many fake submissions to add.")
+@click.option("--seed", "seed_value", type=int, default=None,
+              help="Random seed, for the same data every time.")
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True,
+              help="Spread the submissions over this many past days.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when submissions already exist.")
+def demo_seed(count: int, seed_value: int | None, days: int, if_empty: bool) -> None:
+    """Add realistic, varied fake submissions (scored by the real rulebook). Demo use only."""
+    from .staff.seed import seed
+
+    if current_app.config["PRODUCTION"]:
+        raise click.ClickException("fake submissions are not allowed in production")
+    if if_empty and db.session.scalar(select(func.count()).select_from(Submission)):
+        click.echo("Submissions already exist; nothing added.")
+        return
+    settings = Settings.from_dict(current_app.config["RULE_SETTINGS"])
+    seconds = seed(count, seed_value=seed_value, days=days, settings=settings)
+    click.echo(f"Added {count} fake submissions in {seconds:.1f} s.")
+
+
+def _account(email: str):
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account for {email}")
+    return user
+
+
+def _checked_password(password: str, email: str) -> str:
+    problem = password_problem(password, email, current_app.config["CLINIC_NAME"])
+    if problem:
+        raise click.ClickException(problem)
+    return password
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff",
+              show_default=True)
+def users_create(email: str, role: str) -> None:
+    """Create an account with a random temporary password, changed at first log-in."""
+    password = random_password()
+    try:
+        user = create_user(email, role, password, must_change=True)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    audit.record("user_created", detail=f"user {user.id} role {role}")
+    db.session.commit()
+    click.echo(f"Created {role} account {user.email}.")
+    click.echo(f"Temporary password (shown once; to be changed at first log-in): {password}")
+    if role == "admin":
+        click.echo("Admins set up two-step verification (an authenticator app) at first log-in.")
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--random", "make_random", is_flag=True,
+              help="Set a random temporary password, to be changed at next log-in.")
+def users_set_password(email: str, make_random: bool) -> None:
+    """Set a new password (asked for twice, not echoed). Ends the person's sessions."""
+    user = _account(email)
+    if make_random:
+        password = random_password()
+        set_password(user, password, must_change=True)
+        click.echo(f"Temporary password (shown once): {password}")
+        return
+    password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    set_password(user, _checked_password(password, user.email))
+    click.echo(f"Password changed for {user.email}; their sessions have ended.")
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def users_disable(email: str) -> None:
+    """Stop an account from logging in and end its sessions."""
+    user = _account(email)
+    disable_user(user)
+    audit.record("user_disabled", detail=f"user {user.id}")
+    db.session.commit()
+    click.echo(f"Disabled {user.email}; their sessions have ended.")
+
+
+@users_cli.command("list")
+def users_list() -> None:
+    """Every account: email, role, active, two-step verification, last log-in."""
+    users = db.session.scalars(select(User).order_by(User.email)).all()
+    click.echo(f"{'email':40} {'role':6} {'active':7} {'two-step':9} last log-in")
+    for user in users:
+        last = user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "never"
+        name = user.email + (" (demo)" if user.is_demo else "")
+        click.echo(f"{name:40} {user.role:6} {'yes' if user.active else 'no':7} "
+                   f"{'on' if user.totp_secret else 'off':9} {last}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(rules_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(users_cli)
     app.cli.add_command(drafts_cli)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from flask_login import UserMixin
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -60,11 +61,6 @@ class Submission(db.Model):
     """A submitted questionnaire with the rules result that was stored with it."""
 
     __tablename__ = "submission"
-    __table_args__ = (
-        Index("ix_submission_queue", "severity_rank", "created_at", "id"),
-        Index("ix_submission_status_queue", "status", "severity_rank", "created_at", "id"),
-    )
-
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     draft_id: Mapped[str] = mapped_column(String(64), unique=True)
@@ -96,7 +92,21 @@ class Submission(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class User(db.Model):
+# The queue order is severity_rank ascending, then newest first. The indexes have the same column
+# directions, so that a keyset page is an index range scan on SQLite and PostgreSQL alike.
+Index("ix_submission_queue_order", Submission.severity_rank, Submission.created_at.desc(),
+      Submission.id.desc())
+Index("ix_submission_status_order", Submission.status, Submission.severity_rank,
+      Submission.created_at.desc(), Submission.id.desc())
+# Staff search matches names whatever their case.
+Index("ix_submission_last_name_lower", func.lower(Submission.last_name))
+Index("ix_submission_first_name_lower", func.lower(Submission.first_name))
+
+
+class User(UserMixin, db.Model):
+    """A staff account. The session stores `get_id()`, which includes `session_version`: bumping
+    the version (log-out, password change, disable) ends every copy of the session cookie."""
+
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -105,10 +115,24 @@ class User(db.Model):
     role: Mapped[str] = mapped_column(String(10), default="staff")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_pending_secret: Mapped[str | None] = mapped_column(String(64))  # until confirmed
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is usable once
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
 
 
 class Note(db.Model):

@@ -1,0 +1,53 @@
+"""The staff forms: WTForms validates, the templates write the markup (security.md finding 5)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from ..models import STATUSES
+from .accounts import MAX_PASSWORD_LENGTH
+
+MAX_NOTE_LENGTH = 5000
+
+
+class LoginForm(FlaskForm):
+    email = StringField(validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)])
+    next = HiddenField()
+
+
+class CodeForm(FlaskForm):
+    code = StringField(validators=[DataRequired(), Length(max=12)])
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(validators=[DataRequired(),
+                                                 Length(max=MAX_PASSWORD_LENGTH)])
+    new_password = PasswordField(validators=[DataRequired()])
+    confirm_password = PasswordField(validators=[DataRequired()])
+
+
+class SearchForm(FlaskForm):
+    q = StringField(validators=[Length(max=200)])
+    after = HiddenField()
+    before = HiddenField()
+
+
+class NoteForm(FlaskForm):
+    body = StringField(validators=[DataRequired(), Length(max=MAX_NOTE_LENGTH)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(choices=list(STATUSES), validators=[InputRequired()])
+    version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    seen_status = SelectField(choices=list(STATUSES), validators=[InputRequired()])
+
+
+class ConfirmReevaluationForm(FlaskForm):
+    fingerprint = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class EmptyForm(FlaskForm):
+    """A POST with nothing but the CSRF token (log out, end sessions)."""

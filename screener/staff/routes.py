@@ -1,0 +1,170 @@
+"""The queue, the submission page (notes, status, re-evaluation) and the rules page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db
+from ..models import STATUSES, Submission
+from ..questionnaire import QUESTIONS
+from ..rules import RULEBOOK_VERSION, RULES, SEVERITIES, SOURCES, Settings
+from . import audit, bp
+from .forms import (
+    MAX_NOTE_LENGTH,
+    ConfirmReevaluationForm,
+    NoteForm,
+    SearchForm,
+    StatusForm,
+)
+from .queue import CONDITIONS, SEVERITY_FILTERS, Cursor, QueueFilters, by_reference, queue_page
+from .review import (
+    StatusConflict,
+    add_note,
+    change_status,
+    contact_lines,
+    every_answer,
+    flag_views,
+    key_scores,
+    notes_of,
+    reevaluate,
+    save_reevaluation,
+    score_lines,
+    severity_label,
+    status_history,
+    status_label,
+)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+
+
+def _settings() -> Settings:
+    return Settings.from_dict(current_app.config["RULE_SETTINGS"])
+
+
+@bp.app_template_filter("staff_time")
+def staff_time(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.context_processor
+def staff_helpers() -> dict:
+    return {"status_label": status_label, "severity_label": severity_label,
+            "key_scores": key_scores, "STATUSES": STATUSES, "rulebook_version": RULEBOOK_VERSION}
+
+
+@bp.route("/", methods=["GET", "POST"])
+def queue():
+    """GET: the queue with filters (no health information in the URL). POST: a search by
+    reference, name or email, which never travels in a URL."""
+    filters = QueueFilters.from_args(request.args)
+    form = SearchForm()
+    source = request.args
+    term = ""
+    if request.method == "POST" and form.validate():
+        term, source = (form.q.data or "").strip(), request.form
+    page = queue_page(filters, term, after=Cursor.decode(source.get("after")),
+                      before=Cursor.decode(source.get("before")),
+                      size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone())
+    return render_template(
+        "staff/queue.html", page=page, form=form, filters=filters,
+        severities=SEVERITY_FILTERS, conditions=CONDITIONS, reasons=QUESTIONS["reasons"],
+    )
+
+
+def _submission_or_404(reference: str) -> Submission:
+    return by_reference(reference) or abort(404)
+
+
+@bp.route("/submissions/<reference>")
+def submission(reference: str):
+    return _submission_page(_submission_or_404(reference))
+
+
+def _submission_page(sub: Submission, note_form: NoteForm | None = None, status: int = 200):
+    """Render, then record the view: the page is shown only once the audit row is stored."""
+    page = render_template(
+        "staff/submission.html", sub=sub, contact=contact_lines(sub.answers),
+        scores=score_lines(sub.scores), flags=flag_views(sub.flags, sub.answers),
+        sections=every_answer(sub.answers), notes=notes_of(sub), history=status_history(sub),
+        note_form=note_form or NoteForm(formdata=None),
+        current_rulebook=RULEBOOK_VERSION,
+    )
+    audit.record("view", current_user.id, sub.id)
+    db.session.commit()
+    return page, status
+
+
+@bp.route("/submissions/<reference>/notes", methods=["POST"])
+def add_note_view(reference: str):
+    sub = _submission_or_404(reference)
+    form = NoteForm()
+    if not form.validate():
+        return _submission_page(sub, note_form=form, status=400)
+    add_note(sub, current_user._get_current_object(), form.body.data)
+    flash(gettext("Note added."))
+    return redirect(url_for("staff.submission", reference=sub.reference) + "#notes", code=303)
+
+
+@bp.route("/submissions/<reference>/status", methods=["POST"])
+def change_status_view(reference: str):
+    sub = _submission_or_404(reference)
+    form = StatusForm()
+    if not form.validate():
+        abort(400)
+    user = current_user._get_current_object()
+    try:
+        change_status(sub, user, form.status.data, form.version.data, form.seen_status.data)
+    except StatusConflict as conflict:
+        last = status_history(conflict.submission)
+        return render_template("staff/conflict.html", conflict=conflict, sub=conflict.submission,
+                               last_change=last[-1] if last else None), 409
+    flash(gettext("Status saved: %(status)s.", status=status_label(sub.status)))
+    return redirect(url_for("staff.submission", reference=sub.reference), code=303)
+
+
+@bp.route("/submissions/<reference>/re-evaluate", methods=["GET", "POST"])
+def reevaluate_view(reference: str):
+    """Shows what the current rulebook would change; saves only when confirmed."""
+    sub = _submission_or_404(reference)
+    check = reevaluate(sub, _settings())
+    form = ConfirmReevaluationForm()
+    stale = False
+    if request.method == "POST" and form.validate():
+        if form.fingerprint.data == check.fingerprint and check.changes:
+            save_reevaluation(sub, current_user._get_current_object(), check.result)
+            flash(gettext("The new result is saved."))
+            return redirect(url_for("staff.submission", reference=sub.reference), code=303)
+        stale = True
+    page = render_template("staff/reevaluate.html", sub=sub, check=check, stale=stale,
+                           current_rulebook=RULEBOOK_VERSION)
+    audit.record("re_evaluate", current_user.id, sub.id,
+                 f"rulebook {check.stored_version} -> {check.result.rulebook_version}; "
+                 f"{'changes' if check.changes else 'no change'}")
+    db.session.commit()
+    return page
+
+
+@bp.route("/rules")
+def rules():
+    by_severity = [(severity, [r for r in RULES if r.severity == severity])
+                   for severity in SEVERITIES]
+    return render_template("staff/rules.html", by_severity=by_severity, sources=SOURCES,
+                           count=len(RULES), settings=_settings().as_dict())
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error: CSRFError):
+    """A staff form sent without a valid token (it expired, or came from elsewhere): nothing is
+    saved; a typed note is shown again so that it is not lost."""
+    note = request.form.get("body", "") if request.endpoint == "staff.add_note_view" else ""
+    return render_template("staff/expired.html", note=note[:MAX_NOTE_LENGTH]), 400

@@ -1,0 +1,184 @@
+"""Helpers for the staff-area tests: accounts, logging in through the pages, a clock that
+tests move, a SQL statement counter, and submissions made by the real patient flow or seeded."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyotp
+from flask import Flask
+from sqlalchemy import event, func, select
+
+from screener.extensions import db
+from screener.models import AuditEvent, Submission, User
+from screener.staff.accounts import hash_password
+
+from flow_helpers import csrf_token, walk
+
+PASSWORD = "correct horse battery staple"
+_HASHES: dict[str, str] = {}  # argon2 is slow on purpose; hash each test password once
+
+
+class Clock:
+    """The staff area's clock (app.config["STAFF_CLOCK"]); tests move it instead of sleeping."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def install_clock(app: Flask) -> Clock:
+    clock = Clock()
+    app.config["STAFF_CLOCK"] = clock
+    return clock
+
+
+def make_user(app: Flask, email: str = "staff@clinic.example", role: str = "staff",
+              password: str = PASSWORD, totp: bool = False, **fields: Any) -> dict[str, Any]:
+    """An account made directly in the database (the CLI is tested on its own)."""
+    if password not in _HASHES:
+        _HASHES[password] = hash_password(password)
+    with app.app_context():
+        fields.setdefault("active", True)
+        user = User(email=email, role=role, password_hash=_HASHES[password],
+                    session_version=1, totp_secret=pyotp.random_base32() if totp else None,
+                    **fields)
+        db.session.add(user)
+        db.session.commit()
+        return {"id": user.id, "email": email, "password": password, "role": role,
+                "totp_secret": user.totp_secret}
+
+
+def page_token(client, url: str = "/staff/login") -> str:
+    return csrf_token(client.get(url).text)
+
+
+def post_login(client, email: str, password: str, next_url: str = "", **environ: Any):
+    token = page_token(client)
+    return client.post("/staff/login", data={"csrf_token": token, "email": email,
+                                              "password": password, "next": next_url},
+                       environ_base=environ)
+
+
+def post_code(client, code: str, url: str = "/staff/login/code"):
+    return client.post(url, data={"csrf_token": page_token(client, url), "code": code})
+
+
+def totp_code(secret: str, at: datetime, steps: int = 0) -> str:
+    totp = pyotp.TOTP(secret)
+    return totp.generate_otp(totp.timecode(at) + steps)
+
+
+def log_in(app: Flask, account: dict[str, Any], client=None, clock: Clock | None = None):
+    """A client logged in through the login page (and the code page when needed)."""
+    client = client or app.test_client()
+    response = post_login(client, account["email"], account["password"])
+    assert response.status_code == 303, response.text
+    if response.headers["Location"].endswith("/staff/login/code"):
+        moment = clock.now if clock else datetime.now(UTC)
+        response = post_code(client, totp_code(account["totp_secret"], moment))
+        assert response.status_code == 303, response.text
+    return client
+
+
+def staff_client(app: Flask, role: str = "staff", email: str | None = None):
+    """A new account of this role, logged in (admins get two-step verification)."""
+    account = make_user(app, email or f"{role}@clinic.example", role=role,
+                        totp=role == "admin")
+    return log_in(app, account, clock=app.config["STAFF_CLOCK"]
+                  if isinstance(app.config["STAFF_CLOCK"], Clock) else None)
+
+
+def post_form(client, page_url: str, action_url: str, data: dict[str, Any]):
+    """Send a form the way a browser would: token from the page it is on."""
+    token = csrf_token(client.get(page_url).text)
+    return client.post(action_url, data={"csrf_token": token, **data})
+
+
+def seed(app: Flask, count: int, seed_value: int = 1) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["demo", "seed", "--count", str(count), "--seed", str(seed_value)])
+    assert result.exit_code == 0, result.output
+
+
+def references(html: str) -> list[str]:
+    """Submission references in queue order, as linked from a page."""
+    return re.findall(r'href="/staff/submissions/([0-9A-Z]+)"', html)
+
+
+def queue_order(app: Flask, **where: Any) -> list[str]:
+    """The expected queue order, computed in Python from every row."""
+    with app.app_context():
+        query = select(Submission.reference, Submission.severity_rank, Submission.created_at,
+                       Submission.id).filter_by(**where)
+        rows = db.session.execute(query).all()
+    rows.sort(key=lambda r: (r.severity_rank, -r.created_at.timestamp(), -r.id))
+    return [r.reference for r in rows]
+
+
+def audit_actions(app: Flask, **where: Any) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(
+            select(AuditEvent.action).filter_by(**where).order_by(AuditEvent.id)))
+
+
+def row_count(app: Flask, model: Any) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def submission(app: Flask, reference: str) -> Submission:
+    with app.app_context():
+        found = db.session.scalar(select(Submission).where(Submission.reference == reference))
+        db.session.expunge(found)
+        return found
+
+
+class Statement(str):
+    """An SQL statement as sent, with its parameters."""
+
+    parameters: Any = None
+
+
+@contextmanager
+def counting_statements(app: Flask) -> Iterator[list[Statement]]:
+    """Every SQL statement sent to the database inside the block."""
+    statements: list[Statement] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        recorded = Statement(statement)
+        recorded.parameters = parameters
+        statements.append(recorded)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def first_reference(client) -> str:
+    return references(client.get("/staff/").text)[0]
+
+
+def submit_answers(app: Flask, answers: dict[str, Any]) -> str:
+    """A submission made by the real patient flow; returns its reference."""
+    patient = app.test_client()
+    assert walk(patient, answers) == "/check"
+    check = patient.get("/check")
+    sent = patient.post("/submit", data={"csrf_token": csrf_token(check.text)})
+    assert sent.status_code == 303, sent.status_code
+    match = re.search(r'class="reference">([0-9A-Z]+)<', patient.get("/confirmation").text)
+    assert match, "no reference on the confirmation page"
+    return match.group(1)

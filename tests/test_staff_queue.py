@@ -1,0 +1,344 @@
+"""The review queue: order, keyset pages, filters, search by POST, constant query count."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, text, update
+
+from screener.extensions import db
+from screener.models import Submission
+from screener.staff.queue import Cursor
+
+from staff_helpers import (
+    counting_statements,
+    page_token,
+    queue_order,
+    references,
+    seed,
+    staff_client,
+)
+
+
+def links(page: str, rel: str) -> str | None:
+    match = re.search(rf'rel="{rel}" href="([^"]+)"', page)
+    return html.unescape(match.group(1)) if match else None
+
+
+def walk_pages(client, url: str, rel: str = "next") -> list[list[str]]:
+    pages = []
+    while url:
+        page = client.get(url).text
+        pages.append(references(page))
+        url = links(page, rel)
+    return pages
+
+
+@pytest.fixture
+def seeded(app):
+    seed(app, 120)
+    app.config["STAFF_QUEUE_PAGE_SIZE"] = 25
+    return app
+
+
+def test_the_queue_is_urgent_first_then_by_severity_then_newest(seeded):
+    client = staff_client(seeded)
+    pages = walk_pages(client, "/staff/")
+    assert [len(p) for p in pages] == [25, 25, 25, 25, 20]
+    found = [ref for page in pages for ref in page]
+    assert found == queue_order(seeded)  # every row once, in order
+    with seeded.app_context():
+        ranks = db.session.execute(select(Submission.severity_rank)).scalars().all()
+    assert len(set(ranks)) >= 3  # the seeded data really has several severities
+
+
+def test_previous_page_links_lead_back_through_the_same_pages(seeded):
+    client = staff_client(seeded)
+    forward = walk_pages(client, "/staff/")
+    last_page = client.get(links(client.get("/staff/").text, "next")).text
+    for _ in range(3):
+        last_page = client.get(links(last_page, "next")).text
+    backward = walk_pages(client, links(last_page, "prev"), rel="prev")
+    assert backward == forward[-2::-1]
+
+
+def test_pages_are_found_by_a_cursor_not_an_offset(seeded):
+    """A new urgent row at the top while someone reads page 1 must not push page 1's last row
+    onto page 2 (it would with OFFSET)."""
+    client = staff_client(seeded)
+    first = client.get("/staff/").text
+    second_url = links(first, "next")
+    assert re.fullmatch(r"/staff/\?after=[A-Za-z0-9_-]+", second_url)
+    make_urgent(seeded, queue_order(seeded)[-1])
+    second = references(client.get(second_url).text)
+    now = queue_order(seeded)
+    last_seen = now.index(references(first)[-1])
+    assert second == now[last_seen + 1:last_seen + 26]
+
+
+def test_a_page_costs_three_statements_whatever_the_number_of_rows(app):
+    client = staff_client(app)
+    seed(app, 100, seed_value=1)
+    with counting_statements(app) as small:
+        assert client.get("/staff/").status_code == 200
+    seed(app, 1900, seed_value=2)
+    with counting_statements(app) as first_page:
+        page = client.get("/staff/").text
+    order = queue_order(app)
+    with app.app_context():
+        row = db.session.scalar(select(Submission).where(Submission.reference == order[1500]))
+        deep_cursor = Cursor(row.severity_rank, row.created_at, row.id).encode()
+    with counting_statements(app) as deep_page:
+        deep = client.get(f"/staff/?after={deep_cursor}").text
+    assert len(small) == len(first_page) == len(deep_page) <= 3
+    assert references(page) == order[:50]
+    assert references(deep) == order[1501:1551]
+    with counting_statements(app) as filtered:
+        client.get(f"/staff/?status=new&after={deep_cursor}")
+    assert len(filtered) <= 3
+
+
+def test_the_deep_page_query_is_an_index_range_scan(app, database):
+    if database != "sqlite":
+        pytest.skip("query plans are read on SQLite; PostgreSQL is measured by the benchmarks")
+    seed(app, 300)
+    client = staff_client(app)
+    order = queue_order(app)
+    with app.app_context():
+        row = db.session.scalar(select(Submission).where(Submission.reference == order[200]))
+        cursor = Cursor(row.severity_rank, row.created_at, row.id).encode()
+    with counting_statements(app) as statements:
+        client.get(f"/staff/?after={cursor}")
+    rows_statement = next(s for s in statements if "UNION ALL" in s)
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            plan = " | ".join(r[3] for r in raw.cursor().execute(
+                "EXPLAIN QUERY PLAN " + rows_statement, rows_statement.parameters))
+        finally:
+            raw.close()
+    assert "SEARCH submission USING INDEX ix_submission_queue_order (severity_rank=? AND " \
+        "created_at<?)" in plan, plan
+    assert "SEARCH submission USING INDEX ix_submission_queue_order (severity_rank>?)" in plan
+
+
+def test_a_damaged_cursor_shows_the_first_page(seeded):
+    client = staff_client(seeded)
+    first = references(client.get("/staff/").text)
+    for token in ("garbage", "MS4x", "=" * 5, "A" * 200):
+        response = client.get(f"/staff/?after={token}")
+        assert response.status_code == 200
+        assert references(response.text) == first
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+def make_urgent(app, reference: str) -> None:
+    with app.app_context():
+        db.session.execute(update(Submission).where(Submission.reference == reference)
+                           .values(urgent=True, severity_rank=0, highest_severity="urgent"))
+        db.session.commit()
+
+
+def row_of(page: str, reference: str) -> str:
+    rows = re.findall(r"<tr class=\"row-[a-z]+\">.*?</tr>", page, re.S)
+    return next(r for r in rows if f">{reference}<" in r)
+
+
+def test_each_row_shows_reference_time_status_highest_flag_count_and_scores(seeded):
+    client = staff_client(seeded)
+    page = client.get("/staff/").text
+    with seeded.app_context():
+        sub = db.session.scalar(select(Submission).where(
+            Submission.reference == references(page)[0]))
+        row = row_of(page, sub.reference)
+        assert sub.created_at.strftime("%Y-%m-%d %H:%M") in row
+        assert {"new": "New", "in_review": "In review", "contacted": "Contacted",
+                "consult_booked": "Consult booked", "not_proceeding": "Not proceeding",
+                "closed": "Closed"}[sub.status] in row
+        assert sub.flags[0]["rule_id"] in row
+        assert f'data-label="Flags">{sub.flag_count}<' in row
+        assert "PHQ-9" in row and str(sub.scores["phq9_total"]) in row
+        assert f"{sub.first_name} {sub.last_name}" in html.unescape(row)
+
+
+def test_urgent_rows_say_so_in_words_and_with_a_sign(seeded):
+    client = staff_client(seeded)
+    order = queue_order(seeded)
+    make_urgent(seeded, order[-1])
+    page = client.get("/staff/").text
+    assert order[-1] in references(page)
+    with seeded.app_context():
+        urgent_refs = set(db.session.scalars(select(Submission.reference)
+                                             .where(Submission.urgent.is_(True))))
+    for reference in references(page):
+        row = row_of(page, reference)
+        is_urgent = "&#9888;" in row and ">Urgent</span>" in row
+        assert is_urgent is (reference in urgent_refs), reference
+    assert re.search(r"\d+ urgent</strong>", page)
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+def shown(client, url: str) -> list[str]:
+    return [ref for page in walk_pages(client, url) for ref in page]
+
+
+def test_the_status_filter(seeded):
+    client = staff_client(seeded)
+    assert shown(client, "/staff/?status=closed") == queue_order(seeded, status="closed")
+    assert queue_order(seeded, status="closed")
+
+
+def test_the_highest_severity_filter(seeded):
+    client = staff_client(seeded)
+    for severity, rank in (("caution", 2), ("info", 3), ("none", 4)):
+        assert shown(client, f"/staff/?severity={severity}") == queue_order(
+            seeded, severity_rank=rank)
+
+
+def test_the_date_filter_takes_whole_days_in_the_clinic_time_zone(seeded):
+    client = staff_client(seeded)
+    with seeded.app_context():
+        day = db.session.scalar(select(Submission.created_at)
+                                .order_by(Submission.created_at.desc())).date()
+        expected = {r for r, at in db.session.execute(
+            select(Submission.reference, Submission.created_at)) if at.date() == day}
+    found = shown(client, f"/staff/?from={day}&to={day}")
+    assert set(found) == expected and expected
+    week = shown(client, f"/staff/?from={day - timedelta(days=6)}&to={day}")
+    assert set(found) <= set(week)
+
+
+def test_the_condition_filter(seeded):
+    client = staff_client(seeded)
+    with seeded.app_context():
+        rows = db.session.execute(select(Submission.reference, Submission.conditions)).all()
+    expected = {r for r, conditions in rows if "anxiety" in conditions.split(",")}
+    assert set(shown(client, "/staff/?condition=anxiety")) == expected and expected
+
+
+def test_filters_combine_and_unknown_values_are_ignored(seeded):
+    client = staff_client(seeded)
+    both = set(shown(client, "/staff/?status=new&condition=depression"))
+    assert both <= set(queue_order(seeded, status="new"))
+    assert shown(client, "/staff/?status=bogus&severity=nope&from=2026-13-45&condition=x") \
+        == queue_order(seeded)
+
+
+def test_filters_are_kept_in_the_page_links(seeded):
+    client = staff_client(seeded)
+    page = client.get("/staff/?severity=caution").text
+    next_link = links(page, "next")
+    if next_link:
+        assert "severity=caution" in next_link
+
+
+# --- search ----------------------------------------------------------------------------------
+
+def search(client, term: str, url: str = "/staff/"):
+    return client.post(url, data={"csrf_token": page_token(client, "/staff/"), "q": term})
+
+
+def a_person(app) -> Submission:
+    with app.app_context():
+        person = db.session.scalar(select(Submission).order_by(Submission.id))
+        db.session.expunge(person)
+        return person
+
+
+@pytest.mark.parametrize("how", ["reference", "loose reference", "email", "last name",
+                                 "first name", "full name"])
+def test_search_by_reference_email_or_name(seeded, how):
+    person = a_person(seeded)
+    term = {
+        "reference": person.reference,
+        "loose reference": f"{person.reference[:4].lower()}-{person.reference[4:].lower()}",
+        "email": person.email.upper(),
+        "last name": person.last_name.lower(),
+        "first name": person.first_name.upper(),
+        "full name": f"  {person.first_name}   {person.last_name} ",
+    }[how]
+    response = search(staff_client(seeded), term)
+    assert response.status_code == 200
+    found = references(response.text)
+    assert person.reference in found
+    with seeded.app_context():
+        for reference in found:
+            other = db.session.scalar(select(Submission).where(Submission.reference == reference))
+            assert term.strip().lower() in (
+                other.reference.lower(), other.email, other.first_name.lower(),
+                other.last_name.lower(), f"{other.first_name} {other.last_name}".lower(),
+            ) or reference == person.reference
+
+
+def test_a_search_never_travels_in_a_url(seeded):
+    person = a_person(seeded)
+    client = staff_client(seeded)
+    response = search(client, person.last_name, "/staff/?status=new")
+    assert response.status_code == 200
+    urls = re.findall(r'(?:href|action)="([^"]*)"', response.text)
+    assert urls
+    assert not [u for u in urls if person.last_name.lower() in html.unescape(u).lower()]
+    assert f'value="{person.last_name}"' in html.unescape(response.text)  # in the form only
+
+
+def test_a_search_in_the_query_string_is_ignored(seeded):
+    person = a_person(seeded)
+    client = staff_client(seeded)
+    assert references(client.get(f"/staff/?q={person.last_name}").text) == \
+        references(client.get("/staff/").text)
+
+
+def test_search_results_page_by_post(seeded):
+    seeded.config["STAFF_QUEUE_PAGE_SIZE"] = 2
+    with seeded.app_context():
+        db.session.execute(update(Submission).where(Submission.id <= 5)
+                           .values(last_name="Sameperson"))
+        db.session.commit()
+    client = staff_client(seeded)
+    first = search(client, "sameperson").text
+    assert "5 submissions match the search" in first
+    after = re.search(r'name="after" value="([^"]+)"', first).group(1)
+    second = client.post("/staff/", data={"csrf_token": page_token(client, "/staff/"),
+                                          "q": "sameperson", "after": after}).text
+    assert len(references(first)) == len(references(second)) == 2
+    assert not set(references(first)) & set(references(second))
+
+
+def test_search_text_is_shown_escaped(seeded):
+    client = staff_client(seeded)
+    response = search(client, '"><script>alert(1)</script>')
+    assert "<script>alert(1)</script>" not in response.text
+    assert "No submissions match." in response.text
+
+
+def test_names_are_shown_escaped_in_the_queue(seeded):
+    with seeded.app_context():
+        db.session.execute(update(Submission)
+                           .where(Submission.reference == queue_order(seeded)[0])
+                           .values(first_name="<img src=x onerror=alert(1)>"))
+        db.session.commit()
+    page = staff_client(seeded).get("/staff/").text
+    assert "<img src=x" not in page and "&lt;img src=x" in page
+
+
+def test_submissions_of_today_are_found_by_todays_date(app):
+    seed(app, 5)
+    with app.app_context():
+        db.session.execute(update(Submission).values(created_at=datetime.now(UTC)))
+        db.session.commit()
+    today = datetime.now(UTC).date()
+    assert len(shown(staff_client(app), f"/staff/?from={today}&to={today}")) == 5
+
+
+def test_the_queue_sql_is_parameterised(seeded):
+    client = staff_client(seeded)
+    with counting_statements(seeded) as statements:
+        search(client, "o'brien")
+    assert not [s for s in statements if "o'brien" in s.lower()]
+    with seeded.app_context():
+        assert db.session.execute(text("select count(*) from submission")).scalar() == 120
