@@ -1,0 +1,122 @@
+"""Fixtures for the real-browser tests: the app on a real HTTP port, and Debian's Chromium.
+
+Import them into a browser test module (`from browser_support import live_server, browser`).
+Playwright's own browser download cannot work here, so the system Chromium is launched; when it
+is missing the tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from screener import create_app
+from screener.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-gpu",
+    "--no-first-run",
+]
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+
+
+@dataclass
+class LiveServer:
+    url: str  # http://127.0.0.1:port, no trailing slash
+    app: object
+
+    @property
+    def netloc(self) -> str:
+        return urlsplit(self.url).netloc
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """The application on 127.0.0.1 and a free port, in a background thread, on a fresh SQLite
+    file (a file, not :memory:, because the server answers from several threads)."""
+    database = tmp_path_factory.mktemp("browser-db") / "browser.db"
+    app = create_app({
+        "TESTING": True,
+        "RATELIMIT_ENABLED": False,
+        "SERVER_NAME": None,
+        "SECRET_KEY": "browser-tests-secret-key-not-for-production-0123456789",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+    })
+    with app.app_context():
+        db.create_all()
+    # One line per request on stderr would bury a failure's message.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (headless)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); "
+                    "Playwright's own browser download cannot be used here")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@dataclass
+class RequestLog:
+    """Every request a browser context made, to prove no other host is ever contacted."""
+
+    allowed_netloc: str
+    urls: list[str] = field(default_factory=list)
+    methods: list[str] = field(default_factory=list)
+
+    def record(self, request) -> None:
+        self.urls.append(request.url)
+        self.methods.append(request.method)
+
+    def count(self, method: str, path: str) -> int:
+        return sum(1 for m, u in zip(self.methods, self.urls, strict=True)
+                   if m == method and urlsplit(u).path == path)
+
+    def foreign(self) -> list[str]:
+        return [u for u in self.urls
+                if urlsplit(u).scheme not in ("data", "about", "blob")
+                and urlsplit(u).netloc != self.allowed_netloc]
+
+
+def new_context(browser, server: LiveServer, *, javascript: bool = True, width: int = 390,
+                height: int = 844, **options):
+    """A fresh browser context (own cookies) whose requests are logged in `context.request_log`."""
+    context = browser.new_context(
+        base_url=server.url, java_script_enabled=javascript,
+        viewport={"width": width, "height": height}, **options)
+    context.set_default_timeout(10_000)
+    log = RequestLog(server.netloc)
+    context.on("request", log.record)
+    context.request_log = log
+    return context
