@@ -197,11 +197,15 @@ def describe_condition(condition: Condition | None) -> str:
     """A skip condition in words, for example "Sex assigned at birth is not “Male”"."""
     if condition is None:
         return ""
-    if isinstance(condition, Any_):
-        return gettext(" or ").join(describe_condition(c) for c in condition.conditions)
-    if isinstance(condition, All_):
-        return gettext(" and ").join(describe_condition(c) for c in condition.conditions)
+    if isinstance(condition, Any_ | All_):
+        joiner = gettext(" or ") if isinstance(condition, Any_) else gettext(" and ")
+        return joiner.join(_nested(c) for c in condition.conditions)
     return _describe_when(condition)
+
+
+def _nested(condition: Condition) -> str:
+    text = describe_condition(condition)
+    return f"({text})" if isinstance(condition, Any_ | All_) else text
 
 
 def _describe_when(when: When) -> str:
