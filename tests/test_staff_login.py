@@ -257,6 +257,15 @@ def test_29_idle_minutes_keep_the_session_and_31_end_it(app, clock, account):
     assert "session_timeout" in audit_actions(app, user_id=account["id"])
 
 
+def test_an_idle_session_ends_without_ending_the_other_devices(app, clock, account):
+    desk = log_in(app, account)
+    clock.advance(minutes=20)
+    laptop = log_in(app, account)
+    clock.advance(minutes=15)
+    assert not logged_in(desk)  # 35 minutes idle
+    assert logged_in(laptop)  # 15 minutes idle
+
+
 def test_the_idle_limit_is_configurable(app, clock, account):
     app.config["STAFF_IDLE_MINUTES"] = 5
     client = log_in(app, account)

@@ -16,7 +16,7 @@ from flask_login import current_user
 
 from ..extensions import login_manager
 from ..models import utcnow
-from .auth import log_out, session_expired
+from .auth import session_expired, time_out
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -47,7 +47,7 @@ def require_staff():
     if not current_user.is_authenticated:
         return _to_login()
     if session_expired():
-        log_out(current_user._get_current_object(), "session_timeout")
+        time_out(current_user._get_current_object())
         flash(gettext("You were logged out after a period without activity. "
                       "Please log in again."))
         return _to_login()

@@ -108,10 +108,19 @@ def keep_logged_in(user: User) -> None:
     session["_user_id"] = user.get_id()
 
 
-def log_out(user: User, action: str = "logout") -> None:
+def log_out(user: User) -> None:
     """End this session and every other copy of it (the session version moves on)."""
     user.session_version = (user.session_version or 0) + 1
-    audit.record(action, user.id)
+    audit.record("logout", user.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+
+
+def time_out(user: User) -> None:
+    """End an expired session. Every copy of this cookie carries the same expired times, so
+    the user's sessions on other devices can go on."""
+    audit.record("session_timeout", user.id)
     db.session.commit()
     logout_user()
     session.clear()
