@@ -298,3 +298,34 @@ def test_two_simultaneous_submits_make_one_submission(app, client):
     assert [r.status_code for r in responses] == [303, 303]
     assert {r.headers["Location"] for r in responses} == {"/confirmation"}
     assert count(app, Submission) == 1
+
+
+def test_save_for_later_works_on_a_half_filled_page(app, client):
+    url = start(client)
+    response = post_page(client, url, [("first_name", "Half")], action="later")
+    assert response.status_code == 200
+    assert re.search(r'class="resume-code"[^>]*>[A-Z0-9-]+<', response.text)
+    with app.app_context():
+        draft = db.session.scalars(select(Draft)).one()
+        assert draft.answers["first_name"] == "Half"
+        assert "about_you/1" not in draft.pages_done  # still to be finished
+    other = app.test_client()
+    code = re.search(r'class="resume-code"[^>]*>([A-Z0-9-]+)<', response.text).group(1)
+    assert enter_code(other, code).headers["Location"] == "/q/about_you/1"
+    assert 'value="Half"' in other.get("/q/about_you/1").text
+
+
+def test_save_for_later_still_reports_wrong_values(client):
+    url = start(client)
+    response = post_page(client, url, [("email", "not-an-email")], action="later")
+    assert "resume-code" not in response.text
+    assert "Enter an email address like name@example.com" in response.text
+
+
+def test_save_for_later_with_a_crisis_answer_shows_help_with_the_code(client):
+    answers = changed(si_thoughts_past_month="yes", si_method_past_month="no",
+                      si_intent_past_month="no", si_plan_past_month="no", si_now="yes")
+    walk(client, answers, stop_at="safety/2")
+    response = send(client, "safety/2", answers, action="later")
+    main = response.text.split("<main", 1)[1]
+    assert main.index("988") < main.index('class="resume-code"')

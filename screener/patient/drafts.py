@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import SEVERITY_RANK, Draft, Submission, utcnow
 from ..questionnaire import Answers
 from ..rules import CRISIS_RULES, Result, Settings, evaluate
-from .flow import CONSENT_ID, PageRef, merge_page
+from .flow import CONSENT_ID, PageRef, merge_page, missing_required
 
 # Crockford's base32 without look-alikes: easy to read out and type on a phone.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -65,7 +65,8 @@ def load_draft(draft_id: Any, now: datetime | None = None) -> Draft | None:
 def save_page(draft: Draft, ref: PageRef, posted: dict[str, Any], lifetime_days: int,
               as_of: date | None = None) -> list[str]:
     """Store the page's answers and commit; returns the crisis rules newly shown by them
-    (the caller then shows the help page first)."""
+    (the caller then shows the help page first). A page with required answers still missing
+    (saved to finish later) is not marked done."""
     if draft.submission_id is not None:
         raise AlreadySubmitted
     answers = merge_page(draft.answers, ref, posted)
@@ -73,7 +74,7 @@ def save_page(draft: Draft, ref: PageRef, posted: dict[str, Any], lifetime_days:
     fired = [f.rule_id for f in result.flags if f.rule_id in CRISIS_RULES]
     new_crisis = [rule_id for rule_id in fired if rule_id not in draft.crisis_shown]
     draft.answers = answers
-    if ref.key not in draft.pages_done:
+    if ref.key not in draft.pages_done and not missing_required(ref, Answers(answers)):
         draft.pages_done = [*draft.pages_done, ref.key]
     if new_crisis:
         draft.crisis_shown = [*draft.crisis_shown, *new_crisis]

@@ -43,10 +43,11 @@ def _trial_row(row: dict[str, Any]) -> dict[str, str]:
     return kept
 
 
-def read_page(form: Any, ref: PageRef, saved: dict[str, Any],
-              formdata: MultiDict) -> tuple[dict[str, Any], bool]:
+def read_page(form: Any, ref: PageRef, saved: dict[str, Any], formdata: MultiDict,
+              require_all: bool = True) -> tuple[dict[str, Any], bool]:
     """Validate a posted page against the other answers. Errors are put on the form's fields;
-    returns the answers to store for this page and whether the page is valid."""
+    returns the answers to store for this page and whether the page is valid. With
+    `require_all` False (saving to finish later) unanswered questions are not errors."""
     valid = form.validate()
     for question in ref.page.questions:
         if question.kind in SINGLE_VALUE_KINDS and len(formdata.getlist(question.id)) > 1:
@@ -57,7 +58,7 @@ def read_page(form: Any, ref: PageRef, saved: dict[str, Any],
     merged = Answers(merge_page(saved, ref, posted))
     for question in ref.page.questions:
         field = form[question.id]
-        if field.errors or not is_asked(question, merged):
+        if field.errors or not is_asked(question, merged) or not require_all:
             continue
         if question.kind == "trials":
             valid &= _check_trials(field)

@@ -153,7 +153,8 @@ def step(section_id: str, number: int):
     trial_change = _change_trial_rows(form)
     if trial_change:
         return render_step(ref, draft, form)
-    posted, valid = read_page(form, ref, draft.answers, request.form)
+    later = request.form.get("action") == "later"
+    posted, valid = read_page(form, ref, draft.answers, request.form, require_all=not later)
     if not valid:
         return render_step(ref, draft, form, invalid=True)
     try:
@@ -165,8 +166,8 @@ def step(section_id: str, number: int):
         return render_step(ref, draft, form, message=message), 503, {"Retry-After": "30"}
     except AlreadySubmitted:
         return render_template("patient/already_sent.html", draft=draft), 409
-    if request.form.get("action") == "later":
-        return _show_resume_code(draft)
+    if later:  # the code is shown once, so it comes with the crisis help when both apply
+        return _show_resume_code(draft, crisis=bool(new_crisis))
     if new_crisis:
         return redirect(url_for("patient.help_page"), code=303)
     return redirect(_after_save(ref, draft), code=303)
@@ -268,9 +269,9 @@ def save_for_later():
     return _show_resume_code(draft)
 
 
-def _show_resume_code(draft: Draft):
+def _show_resume_code(draft: Draft, crisis: bool = False):
     code = issue_resume_code(draft)
-    return render_template("patient/resume_code.html", code=code, draft=draft)
+    return render_template("patient/resume_code.html", code=code, draft=draft, crisis=crisis)
 
 
 @bp.route("/check")
