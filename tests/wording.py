@@ -165,3 +165,135 @@ def definition_strings() -> list[str]:
     for spec in QUESTIONNAIRE.trial_fields:
         strings += [spec.label, *(o.label for o in spec.options)]
     return [s for s in strings if s]
+
+
+# --- Spanish (translations/es) ------------------------------------------------------------------
+# The same contract for the Spanish catalogue. Stems, lower case, matched on substrings after the
+# allowed sentences are removed: "elegib" catches elegible/elegibilidad, "calific" catches
+# califica/calificar/calificación, "contraindic" catches contraindicado/contraindicación.
+FORBIDDEN_SUBSTRINGS_ES: tuple[str, ...] = (
+    "elegib",
+    "calific",
+    "aprobad",
+    "aprobar",
+    "aprueb",
+    "contraindic",
+    "candidat",
+    "rechazad",
+    "diagnóstic",
+    "diagnosti",
+    "no es adecuado para usted",
+    "no es adecuada para usted",
+    "cumple los requisitos",
+    "cumple con los requisitos",
+    "reúne los requisitos",
+    "idóne",
+)
+# Whole words only ("apto" would otherwise match "adaptó" or "capturado").
+FORBIDDEN_WORDS_ES: tuple[str, ...] = ("apto", "apta", "aptos", "aptas")
+
+# The fixed Spanish of the two English sentences rules.md allows; nothing else may say
+# "diagnóstico". Every msgstr whose msgid contains an allowed English sentence must contain the
+# matching Spanish one (tests/test_spanish.py).
+ALLOWED_PHRASES_ES: dict[str, str] = {
+    "this is not a diagnosis": "esto no es un diagnóstico",
+    "a diagnosis from a clinician": "un diagnóstico de un profesional clínico",
+}
+
+CONDITION_WORDS_ES: tuple[str, ...] = (
+    "depresi",
+    "deprimid",
+    "ansiedad",
+    "ansios",
+    "tept",
+    "estrés postraumático",
+    "toc",
+    "obsesiv",
+    "bipolar",
+    "manía",
+    "maníac",
+    "hipomaní",
+    "esquizo",
+    "psicosis",
+    "psicótic",
+    "trastorno",
+    "condición",
+    "enfermedad",
+    "síndrome",
+    "resistente al tratamiento",
+    "hipertensi",
+    "presión alta",
+    "presión arterial alta",
+    "glaucoma",
+    "epilepsia",
+    "demencia",
+    "cirrosis",
+    "adicción",
+    "adict",
+    "alcoholismo",
+    "alcohólic",
+    "aneurisma",
+    "apnea",
+    "insomnio",
+    "tdah",
+    "suicid",
+    "ideación",
+    "problema de salud mental",
+    "enfermedad mental",
+)
+# "Nos dijo que tiene ..." reports the person's own words, like "you have told us".
+REPORTING_LEADS_ES: tuple[str, ...] = (
+    "dijo que", "contó que", "mencionó que", "indicó que", "respondió que", "escribió que",
+)
+# "Si tiene ..." is a condition clause, not a statement.
+CONDITION_LEADS_ES: tuple[str, ...] = ("si", "cuando", "aunque")
+
+_TIENE = re.compile(
+    r"\b(?:usted\s+(?:tiene|padece|sufre|presenta|es|está)|tiene|padece|sufre|presenta)\b"
+    r"(?P<rest>[^.!?;:\n]*)",
+    re.IGNORECASE,
+)
+_SENTENCE_ES = re.compile(r"[^.!?\n]+[.!?]*")
+_WORD_ES = re.compile(r"[\w'-]+")
+
+
+def _without_allowed_es(text: str) -> str:
+    lowered = " ".join(text.lower().split())
+    for phrase in ALLOWED_PHRASES_ES.values():
+        lowered = lowered.replace(phrase, " ")
+    return lowered
+
+
+def _term_pattern(term: str) -> str:
+    """A stem matches at a word start; short words ("toc", "tept") only as whole words."""
+    return rf"\b{re.escape(term)}\b" if len(term) <= 4 else rf"\b{re.escape(term)}"
+
+
+def _condition_after_tiene(text: str) -> bool:
+    for sentence in _SENTENCE_ES.findall(text):
+        if "¿" in sentence or sentence.rstrip().endswith("?"):
+            continue  # "¿Tiene ...?" asks; it does not tell
+        for match in _TIENE.finditer(sentence):
+            before = sentence[: match.start()]
+            words_before = _WORD_ES.findall(before)
+            if words_before and words_before[-1] in CONDITION_LEADS_ES:
+                continue  # "si (usted) tiene glaucoma, ..."
+            if any(" ".join(words_before[-2:]) == lead for lead in REPORTING_LEADS_ES):
+                continue
+            window = " ".join(_WORD_ES.findall(match.group("rest"))[:5])
+            if any(re.search(_term_pattern(term), window) for term in CONDITION_WORDS_ES):
+                return True
+    return False
+
+
+def forbidden_phrases_es(text: str) -> list[str]:
+    """The forbidden words of rules.md, in Spanish, found in `text` (empty list when clean).
+
+    Also catches the English words (a string left untranslated, or copied into the Spanish)."""
+    cleaned = _without_allowed_es(text)
+    found = [term for term in FORBIDDEN_SUBSTRINGS_ES if term in cleaned]
+    found += [w for w in FORBIDDEN_WORDS_ES if re.search(rf"\b{w}\b", cleaned)]
+    found += [t for t in forbidden_phrases(text) if t not in found]
+    if _condition_after_tiene(cleaned):
+        found.append("usted tiene")
+    return found
