@@ -36,7 +36,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--disable-gpu"]
 
-compile_catalogues()  # before any live server answers a Spanish request
+compile_catalogues()  # (again, cheap) before any live server answers a Spanish request
 
 # English interface text that must not appear on a Spanish page (the language switch's
 # "English" button is the one English word that belongs there).

@@ -52,9 +52,9 @@ def compile_catalogues() -> None:
         os.replace(temporary, mo)  # atomic: a parallel run never reads half a file
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compiled_catalogues() -> None:
-    compile_catalogues()
+# At collection, before any test of any module asks for a Spanish page: translations, once
+# looked up, are kept for the life of the process (screener/i18n.py).
+compile_catalogues()
 
 
 @cache
