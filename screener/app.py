@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 import config as config_module
 
+from . import i18n
 from .extensions import babel, csrf, db, limiter, migrate
 from .questionnaire.model import N_
 
@@ -53,6 +54,7 @@ def build_app(config: Any = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    i18n.install(app)
 
     from .patient import bp as patient_bp
 
@@ -65,6 +67,10 @@ def build_app(config: Any = None) -> Flask:
     from . import cli
 
     cli.register(app)
+    if app.config.get("BENCHMARK"):
+        from . import bench
+
+        bench.register(app)
     _register_headers(app)
     _register_errors(app)
     app.jinja_env.globals.update(clinic=_clinic(app), current_locale=lambda: str(get_locale()))

@@ -384,7 +384,7 @@ def test_full_flow_without_javascript(browser, live_server):
 
     answered = walk_to_check(page, answers, visit, before=before)
     # Change one answer from the check page and come back to it.
-    page.locator('a[href*="#q-phq9_difficulty"]').click()
+    page.locator('a[href*="/q/phq9/1?return=check"]').click()
     page.wait_for_url(re.compile(r"/q/phq9/1\?return=check"))
     choose(page, "phq9_difficulty", "extremely")
     press(page, "Save and return to check your answers")

@@ -65,14 +65,16 @@ def page_complete(ref: PageRef, answers: Answers, pages_done: list[str]) -> bool
     return ref.key in pages_done and not missing_required(ref, answers)
 
 
-def first_incomplete(answers: Answers, pages_done: list[str]) -> PageRef | None:
-    return next((ref for ref in applicable_pages(answers)
+def first_incomplete(answers: Answers, pages_done: list[str],
+                     pages: list[PageRef] | None = None) -> PageRef | None:
+    return next((ref for ref in (pages or applicable_pages(answers))
                  if not page_complete(ref, answers, pages_done)), None)
 
 
-def may_visit(ref: PageRef, answers: Answers, pages_done: list[str]) -> bool:
+def may_visit(ref: PageRef, answers: Answers, pages_done: list[str],
+              pages: list[PageRef] | None = None) -> bool:
     """Pages are filled in order: a page is open once every applicable page before it is done."""
-    for earlier in applicable_pages(answers):
+    for earlier in pages or applicable_pages(answers):
         if earlier.key == ref.key:
             return True
         if not page_complete(earlier, answers, pages_done):
@@ -80,8 +82,8 @@ def may_visit(ref: PageRef, answers: Answers, pages_done: list[str]) -> bool:
     return False  # the page does not apply to these answers
 
 
-def neighbours(ref: PageRef, answers: Answers) -> tuple[PageRef | None, PageRef | None]:
-    pages = applicable_pages(answers)
+def neighbours(ref: PageRef, pages: list[PageRef]) -> tuple[PageRef | None, PageRef | None]:
+    """The applicable pages before and after this one (`pages`: applicable_pages(...))."""
     keys = [p.key for p in pages]
     if ref.key not in keys:
         return None, None
@@ -89,9 +91,9 @@ def neighbours(ref: PageRef, answers: Answers) -> tuple[PageRef | None, PageRef 
     return (pages[i - 1] if i > 0 else None), (pages[i + 1] if i + 1 < len(pages) else None)
 
 
-def progress(ref: PageRef, answers: Answers) -> tuple[int, int]:
+def progress(ref: PageRef, pages: list[PageRef]) -> tuple[int, int]:
     """("Step n of total") counting only the pages that apply."""
-    keys = [p.key for p in applicable_pages(answers)]
+    keys = [p.key for p in pages]
     return (keys.index(ref.key) + 1 if ref.key in keys else 0), len(keys)
 
 

@@ -38,6 +38,7 @@ from .drafts import (
 from .flow import (
     PAGE_BY_KEY,
     PageRef,
+    applicable_pages,
     depends_on_same_page,
     first_incomplete,
     may_visit,
@@ -46,6 +47,7 @@ from .flow import (
     shown_questions,
 )
 from .pages import answer_rows, error_summary, form_data, read_page
+from .render import question_view
 
 START = QUESTIONNAIRE.sections[0]
 
@@ -144,7 +146,8 @@ def step(section_id: str, number: int):
     if draft.submission_id is not None:
         return render_template("patient/already_sent.html", draft=draft), 409
     answers = Answers(draft.answers)
-    if not may_visit(ref, answers, draft.pages_done):
+    pages = applicable_pages(answers)
+    if not may_visit(ref, answers, draft.pages_done, pages):
         return redirect(_where_next(draft))
     form_class = page_form(ref.page)
     if request.method == "GET":
@@ -175,10 +178,11 @@ def step(section_id: str, number: int):
 
 def _after_save(ref: PageRef, draft: Draft) -> str:
     answers = Answers(draft.answers)
-    missing = first_incomplete(answers, draft.pages_done)
+    pages = applicable_pages(answers)
+    missing = first_incomplete(answers, draft.pages_done, pages)
     if request.args.get("return") == "check":
         return _step_url(missing, **{"return": "check"}) if missing else url_for("patient.check")
-    following = neighbours(ref, answers)[1]
+    following = neighbours(ref, pages)[1]
     if following is not None:
         return _step_url(following)
     return _step_url(missing) if missing else url_for("patient.check")
@@ -207,14 +211,17 @@ def _change_trial_rows(form: Any) -> bool:
 def render_step(ref: PageRef, draft: Draft | None, form: Any, invalid: bool = False,
                 message: str | None = None) -> str:
     answers = Answers(draft.answers if draft else {})
-    previous, _ = neighbours(ref, answers)
-    position, total = progress(ref, answers)
+    pages = applicable_pages(answers)
+    previous, _ = neighbours(ref, pages)
+    position, total = progress(ref, pages)
     shown = shown_questions(ref, answers)
-    conditional = {q.id for q in shown if depends_on_same_page(q, ref)}
+    language = str(get_locale())
+    items = [(question_view(q, language), form[q.id], depends_on_same_page(q, ref),
+              condition_as_data(q.asked_when) if depends_on_same_page(q, ref) else None)
+             for q in shown]
     return render_template(
-        "patient/step.html", ref=ref, form=form, questions=shown, invalid=invalid,
-        conditional=conditional, errors=error_summary(form, shown),
-        conditions={q.id: condition_as_data(q.asked_when) for q in shown if q.id in conditional},
+        "patient/step.html", ref=ref, form=form, items=items, invalid=invalid,
+        errors=error_summary(form, shown),
         position=position, total=total, message=message,
         back_url=_step_url(previous) if previous else url_for("patient.start"),
         returning=request.args.get("return") == "check",

@@ -1,0 +1,39 @@
+"""Fast gettext for templates. A question page calls gettext about a hundred times; Flask-Babel
+looks up the request's locale and catalogue on every call, which cost more than the rest of the
+page. Catalogues do not change while the process runs, so each (locale, message) pair is looked up
+once and kept."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_babel import get_locale, get_translations
+
+_translated: dict[tuple[str, str], str] = {}
+MAX_CACHED = 20_000  # a guard: only marked strings should ever be looked up
+
+
+def _locale_code() -> str:
+    code = g.get("_locale_code")
+    if code is None:
+        code = g._locale_code = str(get_locale())
+    return code
+
+
+def gettext(message: str) -> str:
+    key = (_locale_code(), message)
+    try:
+        return _translated[key]
+    except KeyError:
+        text = get_translations().ugettext(message)
+        if len(_translated) < MAX_CACHED:
+            _translated[key] = text
+        return text
+
+
+def ngettext(singular: str, plural: str, number: int) -> str:
+    return get_translations().ungettext(singular, plural, number)
+
+
+def install(app: Flask) -> None:
+    """Replace the template gettext that Flask-Babel installed (same newstyle semantics)."""
+    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
