@@ -43,5 +43,6 @@ clean:
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext -o translations/messages.pot .
 	for lang in $$(ls translations 2>/dev/null | grep -v '\.pot$$'); do \
-		$(BIN)/pybabel update -i translations/messages.pot -d translations -l $$lang; done
-	$(BIN)/pybabel compile -d translations --use-fuzzy || true
+		$(BIN)/pybabel update --no-fuzzy-matching -i translations/messages.pot -d translations \
+			-l $$lang; done
+	$(BIN)/pybabel compile -d translations

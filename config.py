@@ -22,7 +22,7 @@ def N_(text: str) -> str:
 US_CRISIS_RESOURCES = [
     {"name": N_("988 Suicide & Crisis Lifeline"),
      "how": N_("Call or text 988 (press 1 for the Veterans Crisis Line)"),
-     "href": "tel:988"},
+     "href": "tel:988", "text_href": "sms:988"},
     {"name": N_("Emergency services"),
      "how": N_("Call 911 or go to the nearest emergency department if you are in immediate "
                "danger"),
@@ -43,6 +43,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # Several clinics (or test runs) sharing one Redis keep their counters apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
+    # Trusted reverse proxies in front (nginx: 1). 0 = X-Forwarded-* are ignored.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
     RATELIMIT_RESUME = os.environ.get("RATELIMIT_RESUME", "10 per minute;50 per day")
     RATELIMIT_NEW_DRAFT = os.environ.get("RATELIMIT_NEW_DRAFT", "30 per hour")
 

@@ -5,7 +5,7 @@ once and kept."""
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_babel import get_locale, get_translations
 
 _translated: dict[tuple[str, str], str] = {}
@@ -24,8 +24,13 @@ def gettext(message: str) -> str:
     try:
         return _translated[key]
     except KeyError:
-        text = get_translations().ugettext(message)
-        if len(_translated) < MAX_CACHED:
+        translations = get_translations()
+        text = translations.ugettext(message)
+        # A language without a compiled catalogue yet (e.g. before `make catalogues`) is not
+        # remembered, so it is translated once its catalogue appears.
+        loaded = key[0] == current_app.config["BABEL_DEFAULT_LOCALE"] or getattr(
+            translations, "_catalog", None)
+        if loaded and len(_translated) < MAX_CACHED:
             _translated[key] = text
         return text
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from werkzeug.datastructures import MultiDict
 
 from ..questionnaire import QUESTIONNAIRE, Answers, is_asked
@@ -128,6 +128,8 @@ def display_value(question: Question, value: Any) -> str | list[str]:
         return gettext(question.option_label(str(value)))
     if question.unit:
         return f"{value} {question.unit}"
+    if question.kind == "date" and (day := parse_date(value)) is not None:
+        return format_date(day, format="long")
     return str(value)
 
 
@@ -138,7 +140,8 @@ def trial_summary(row: dict[str, Any]) -> str:
         if not value or (spec.key == "drug" and value == "other"):
             continue
         label = next((o.label for o in spec.options if o.value == value), value)
-        parts.append(gettext(label) if spec.options else value)
+        text = gettext(label) if spec.options else value
+        parts.append(gettext(spec.summary, answer=text) if spec.summary else text)
     return "; ".join(parts)
 
 

@@ -60,8 +60,7 @@ ABOUT_YOU = Section(
         Page((
             Question("first_name", "text", N_("First name"), maximum=100),
             Question("last_name", "text", N_("Last name"), maximum=100),
-            Question("date_of_birth", "date", N_("Date of birth"),
-                     hint=N_("For example, 27 April 1985")),
+            Question("date_of_birth", "date", N_("Date of birth")),
             Question("email", "email", N_("Email address"), maximum=254),
             Question("phone", "phone", N_("Phone number"), minimum=7, maximum=30,
                      hint=N_("Digits, spaces and + ( ) - . only")),
@@ -85,9 +84,9 @@ ABOUT_YOU = Section(
             yn("breastfeeding", N_("Are you breastfeeding?"),
                asked_when=When("sex_at_birth", "ne", "male"), safety=True),
             Question("height_cm", "int", N_("Height in centimetres"), minimum=100, maximum=250,
-                     optional=True, unit="cm", hint=N_("Optional. 5 ft 7 in is about 170 cm.")),
+                     optional=True, unit="cm", hint=N_("5 ft 7 in is about 170 cm.")),
             Question("weight_kg", "int", N_("Weight in kilograms"), minimum=30, maximum=350,
-                     optional=True, unit="kg", hint=N_("Optional. 160 lb is about 73 kg.")),
+                     optional=True, unit="kg", hint=N_("160 lb is about 73 kg.")),
         ), N_("Your body")),
     ),
 )
@@ -122,7 +121,9 @@ REASONS = Section(
             ), hint=N_("Choose all that apply."), exclusive="not_sure"),
             yns("has_clinician_diagnosis",
                 N_("Has a doctor or therapist talked with you about what you are looking for "
-                   "help with? (Some people have a diagnosis from a clinician; many don't.)")),
+                   "help with?"),
+                hint=N_("Some people have a diagnosis from a clinician; many don't. Either is "
+                        "fine.")),
             yn("has_referral", N_("Do you have a referral from a doctor or therapist?")),
         ),),
     ),
@@ -315,13 +316,30 @@ ANTIDEPRESSANTS = (
     # MAOIs
     "phenelzine", "tranylcypromine", "isocarboxazid", "selegiline",
 )
+# Generic name (a common US brand), translated where the generic name differs.
 DRUG_LABELS = {
-    "dextromethorphan_bupropion": N_("dextromethorphan-bupropion (Auvelity)"),
-    "selegiline": N_("selegiline patch (Emsam)"),
+    "fluoxetine": N_("Fluoxetine (Prozac)"), "sertraline": N_("Sertraline (Zoloft)"),
+    "paroxetine": N_("Paroxetine (Paxil)"), "citalopram": N_("Citalopram (Celexa)"),
+    "escitalopram": N_("Escitalopram (Lexapro)"), "fluvoxamine": N_("Fluvoxamine (Luvox)"),
+    "venlafaxine": N_("Venlafaxine (Effexor)"), "desvenlafaxine": N_("Desvenlafaxine (Pristiq)"),
+    "duloxetine": N_("Duloxetine (Cymbalta)"), "levomilnacipran": N_("Levomilnacipran (Fetzima)"),
+    "milnacipran": N_("Milnacipran (Savella)"), "bupropion": N_("Bupropion (Wellbutrin)"),
+    "mirtazapine": N_("Mirtazapine (Remeron)"), "trazodone": N_("Trazodone (Desyrel)"),
+    "nefazodone": N_("Nefazodone"), "vilazodone": N_("Vilazodone (Viibryd)"),
+    "vortioxetine": N_("Vortioxetine (Trintellix)"),
+    "dextromethorphan_bupropion": N_("Dextromethorphan-bupropion (Auvelity)"),
+    "gepirone": N_("Gepirone (Exxua)"), "amitriptyline": N_("Amitriptyline (Elavil)"),
+    "nortriptyline": N_("Nortriptyline (Pamelor)"), "imipramine": N_("Imipramine (Tofranil)"),
+    "desipramine": N_("Desipramine (Norpramin)"), "clomipramine": N_("Clomipramine (Anafranil)"),
+    "doxepin": N_("Doxepin (Sinequan)"), "protriptyline": N_("Protriptyline (Vivactil)"),
+    "trimipramine": N_("Trimipramine (Surmontil)"), "phenelzine": N_("Phenelzine (Nardil)"),
+    "tranylcypromine": N_("Tranylcypromine (Parnate)"),
+    "isocarboxazid": N_("Isocarboxazid (Marplan)"),
+    "selegiline": N_("Selegiline patch (Emsam)"),
 }
 TRIAL_FIELDS = (
     TrialField("drug", N_("Medicine"), (
-        *(Option(name, DRUG_LABELS.get(name, name)) for name in ANTIDEPRESSANTS),
+        *(Option(name, DRUG_LABELS[name]) for name in ANTIDEPRESSANTS),
         Option("other", N_("Another medicine")),
     ), graded=False),
     TrialField("drug_other", N_("Name of the other medicine"), maximum=100, graded=False),
@@ -344,7 +362,7 @@ TRIAL_FIELDS = (
         Option("stopped_side_effects", N_("I stopped because of side effects")),
     )),
     TrialField("current_episode", N_("Was this during your current period of depression?"),
-               YNS),
+               YNS, summary=N_("During the current period of depression: %(answer)s")),
 )
 
 TREATMENTS = Section(

@@ -176,6 +176,7 @@ class TrialField:
     options: tuple[Option, ...] = ()
     maximum: int | None = None
     graded: bool = True  # the four keys that decide "possibly adequate"
+    summary: str = ""  # how the answer reads in a one-line summary, when the value alone is unclear
 
     @property
     def values(self) -> tuple[str, ...]:
