@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from screener.extensions import db
 from screener.models import AuditEvent, Note, Submission
+from screener.patient.pages import display_value
 from screener.questionnaire import QUESTIONS
 from screener.rules import RULEBOOK_VERSION, RULES, RULES_BY_ID, SOURCES
 
@@ -59,10 +60,13 @@ def page_of(client, reference: str) -> str:
 
 # --- what the page shows ---------------------------------------------------------------------
 
-def test_the_page_shows_contact_details_scores_with_bands_and_the_rulebook(staff, reference):
+def test_the_page_shows_contact_details_scores_with_bands_and_the_rulebook(app, staff,
+                                                                           reference):
     page = text_of(page_of(staff, reference))
     answers = persona("P01")
-    for value in ("Alex", "Rivera", "alex@example.org", "+1 555 010 0000", "1983-12-16"):
+    with app.test_request_context():
+        born = display_value(QUESTIONS["date_of_birth"], answers["date_of_birth"])
+    for value in ("Alex", "Rivera", "alex@example.org", "+1 555 010 0000", born):
         assert value in page
     assert f"Reference {reference}" in page
     assert "PHQ-9 18 (moderately severe)" in page
