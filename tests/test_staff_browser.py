@@ -1,0 +1,81 @@
+"""The queue and the submission page in Debian's Chromium at desktop and tablet width: nothing
+cut off or scrolling sideways, urgent rows marked in words, no other host contacted, axe-core
+clean; screenshots in test-artifacts/screenshots for a person to look at."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from screener.extensions import db
+from screener.staff.seed import seed
+
+import browser_support
+from browser_support import ARTIFACTS, new_context
+from staff_helpers import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+# The shared fixtures under names of our own: a Chromium and a server (and database) for the
+# staff pages alone.
+chromium = browser_support.browser
+staff_server = browser_support.live_server
+
+WIDTHS = {"desktop": (1280, 900), "tablet": (820, 1180)}
+
+
+@pytest.fixture(scope="module")
+def staff_site(staff_server):
+    with staff_server.app.app_context():
+        seed(60, seed_value=11)
+        db.session.remove()
+    make_user(staff_server.app, "browser-staff@clinic.example")
+    return staff_server
+
+
+def logged_in_page(browser, server, width: int, height: int):
+    context = new_context(browser, server, width=width, height=height)
+    page = context.new_page()
+    page.goto("/staff/login")
+    page.fill("#email", "browser-staff@clinic.example")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/")
+    return context, page
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+def serious_violations(page) -> list[str]:
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+def test_the_queue_and_a_submission_at_desktop_and_tablet_width(chromium, staff_site, size):
+    width, height = WIDTHS[size]
+    context, page = logged_in_page(chromium, staff_site, width, height)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    assert page.locator("h1").inner_text() == "Review queue"
+    assert page.get_by_role("button", name="Log out").is_visible()
+    first_row = page.locator("table.queue tbody tr").first
+    if "row-urgent" in (first_row.get_attribute("class") or ""):
+        assert "URGENT" in first_row.inner_text().upper()
+    assert page.locator("table.queue tbody tr").count() == 50
+    assert no_sideways_scroll(page)
+    assert serious_violations(page) == []
+    page.screenshot(path=str(ARTIFACTS / f"staff-queue-{size}.png"))
+
+    page.locator("a.reference-link").first.click()
+    page.wait_for_url("**/staff/submissions/*")
+    assert page.get_by_role("heading", name="Every answer").is_visible()
+    assert page.get_by_role("button", name="Save status").is_visible()
+    assert no_sideways_scroll(page)
+    assert serious_violations(page) == []
+    page.screenshot(path=str(ARTIFACTS / f"staff-submission-{size}.png"), full_page=True)
+
+    assert context.request_log.foreign() == []
+    context.close()
