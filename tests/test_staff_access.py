@@ -13,6 +13,7 @@ from screener.staff import ADMIN_PREFIX, PUBLIC_ENDPOINTS
 from staff_helpers import (
     first_reference,
     install_clock,
+    make_user,
     page_token,
     row_count,
     seed,
@@ -67,12 +68,13 @@ def test_staff_get_403_on_every_admin_route_and_admins_do_not(app):
     install_clock(app)
     staff = staff_client(app, "staff")
     admin = staff_client(app, "admin")
+    bystander = make_user(app, "bystander@clinic.example")  # whose sessions may be ended
     token = page_token(staff, "/staff/")
     admin_token = page_token(admin, "/staff/")
     admin_rules = [r for r in staff_rules(app) if r.rule.startswith(ADMIN_PREFIX)]
     assert admin_rules
     for rule in admin_rules:
-        url = example_url(rule, user_id=1)
+        url = example_url(rule, user_id=bystander["id"])
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             denied = staff.open(url, method=method, data={"csrf_token": token})
             assert denied.status_code == 403, (method, url)
