@@ -12,7 +12,8 @@ _translated: dict[tuple[str, str], str] = {}
 MAX_CACHED = 20_000  # a guard: only marked strings should ever be looked up
 
 
-def _locale_code() -> str:
+def locale_code() -> str:
+    """The request's language code, looked up once per request."""
     code = g.get("_locale_code")
     if code is None:
         code = g._locale_code = str(get_locale())
@@ -20,7 +21,7 @@ def _locale_code() -> str:
 
 
 def gettext(message: str) -> str:
-    key = (_locale_code(), message)
+    key = (locale_code(), message)
     try:
         return _translated[key]
     except KeyError:

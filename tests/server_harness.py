@@ -126,7 +126,8 @@ def gunicorn(env: dict[str, str], logs: Path, workers: int = 2,
     logs.mkdir(parents=True, exist_ok=True)
     access_log, error_log = logs / f"access-{port}.log", logs / f"error-{port}.log"
     command = [
-        str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
         "--access-logfile", str(access_log), "--error-logfile", str(error_log),
         "--access-logformat", '%(h)s "%(r)s" %(s)s "%(f)s" "%(a)s"',
         "--graceful-timeout", "5", "--timeout", "30", *extra_args, "wsgi:app",

@@ -283,3 +283,12 @@ def test_unanswered_rating_items_ask_to_choose(client):
     reach(client, "gad7/1")
     response = send(client, "gad7/1", changed(gad7_3=None))
     assert errors(response) == ["Choose an answer"]
+
+
+def test_bad_value_for_a_question_not_asked_is_ignored_not_an_invisible_error(app, client):
+    answers = changed(phq9_9=1)
+    reach(client, "safety/2", answers)  # only "right now" is asked on this page
+    response = send(client, "safety/2", changed(si_now="no"),
+                    extra=[("si_plan_past_month", "maybe"), ("si_intent_past_month", "yes")])
+    assert response.status_code == 303
+    assert not {"si_plan_past_month", "si_intent_past_month"} & set(saved(app))

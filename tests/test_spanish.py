@@ -34,7 +34,9 @@ from wording import ALLOWED_PHRASES_ES, forbidden_phrases_es
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "translations"
 SPANISH_PO = TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po"
-STAFF_ONLY = ("screener/staff/", "templates/staff/")
+# Staff-only places: the staff area, the consult summary and exports, the benchmark floors.
+STAFF_ONLY = ("screener/staff/", "templates/staff/", "templates/print/", "screener/exports/",
+              "screener/bench.py", "templates/bench/")
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
 
 

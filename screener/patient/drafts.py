@@ -7,7 +7,7 @@ import secrets
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -154,12 +154,3 @@ def submit(draft: Draft, settings: Settings, as_of: date | None = None) -> Submi
     db.session.refresh(draft)
     return submission
 
-
-def purge_expired(now: datetime | None = None) -> int:
-    """Delete unsent drafts past their expiry; returns how many. Sent drafts stay (their
-    submission keeps its own copy of the answers)."""
-    result = db.session.execute(
-        delete(Draft).where(Draft.expires_at <= (now or utcnow()), Draft.submission_id.is_(None))
-    )
-    db.session.commit()
-    return result.rowcount

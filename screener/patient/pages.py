@@ -48,47 +48,59 @@ def read_page(form: Any, ref: PageRef, saved: dict[str, Any], formdata: MultiDic
     """Validate a posted page against the other answers. Errors are put on the form's fields;
     returns the answers to store for this page and whether the page is valid. With
     `require_all` False (saving to finish later) unanswered questions are not errors."""
-    valid = form.validate()
+    form.validate()
     for question in ref.page.questions:
         if question.kind in SINGLE_VALUE_KINDS and len(formdata.getlist(question.id)) > 1:
             _add_error(form[question.id], gettext("Give one answer only"))
-            valid = False
     posted = {q.id: _stored(q, form[q.id].data) for q in ref.page.questions
-              if not form[q.id].errors}
+              if not _has_errors(form[q.id])}
     merged = Answers(merge_page(saved, ref, posted))
     for question in ref.page.questions:
         field = form[question.id]
-        if field.errors or not is_asked(question, merged) or not require_all:
+        if not is_asked(question, merged):
+            # Not asked, so not stored: a bad value sent for it is nothing to report.
+            _clear_errors(field)
+            continue
+        if _has_errors(field) or not require_all:
             continue
         if question.kind == "trials":
-            valid &= _check_trials(field)
+            _check_trials(field)
         elif not question.optional and not merged.answered(question.id):
             kind = "choice" if question.options else question.kind  # a rating scale is a choice
             _add_error(field, gettext(REQUIRED_MESSAGES.get(kind, "Enter an answer")))
-            valid = False
-    valid &= _check_blood_pressure(form, ref, merged)
-    return posted, valid
+    _check_blood_pressure(form, ref, merged)
+    return posted, not any(_has_errors(form[q.id]) for q in ref.page.questions)
 
 
-def _check_trials(field: Any) -> bool:
-    valid = True
+def _has_errors(field: Any) -> bool:
+    """Errors on a field, or on any field of the rows of a repeating group."""
+    if field.type == "FieldList":
+        return any(sub.errors for entry in field.entries for sub in entry.form)
+    return bool(field.errors)
+
+
+def _clear_errors(field: Any) -> None:
+    if field.type == "FieldList":
+        for entry in field.entries:
+            for sub in entry.form:
+                sub.errors = []
+    field.errors = []
+
+
+def _check_trials(field: Any) -> None:
     for entry in field.entries:
         row = _trial_row(entry.data)
         for key, message in trial_row_errors(row).items():
             _add_error(entry.form[key], gettext(message))
-            valid = False
-    return valid
 
 
-def _check_blood_pressure(form: Any, ref: PageRef, merged: Answers) -> bool:
+def _check_blood_pressure(form: Any, ref: PageRef, merged: Answers) -> None:
     if "bp_diastolic" not in ref.question_ids or form["bp_diastolic"].errors:
-        return True
+        return
     systolic, diastolic = merged.get("bp_systolic"), merged.get("bp_diastolic")
     if systolic is not None and diastolic is not None and diastolic >= systolic:
         _add_error(form["bp_diastolic"],
                    gettext("The bottom number must be lower than the top number"))
-        return False
-    return True
 
 
 def _add_error(field: Any, message: str) -> None:
@@ -161,7 +173,7 @@ def answer_rows(answers: dict[str, Any]) -> list[tuple[Any, list[AnswerRow]]]:
 def error_summary(form: Any, questions: list[Question]) -> list[tuple[str, str]]:
     """(anchor id, message) for the error summary, in page order; anchors are the first input
     of each question so that following a link puts the cursor where the answer goes."""
-    summary = []
+    summary: list[tuple[str, str]] = []
     for question in questions:
         field = form[question.id]
         label = gettext(question.label)

@@ -7,8 +7,12 @@ once per (question, language) and reused; only values and errors change per requ
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from ..i18n import gettext
+from flask import get_template_attribute
+from markupsafe import Markup
+
+from ..i18n import gettext, locale_code
 from ..questionnaire.model import Question
 
 INPUT_TYPES = {"email": "email", "phone": "tel", "date": "date"}
@@ -68,3 +72,29 @@ def _make_view(question: Question) -> QuestionView:
         input_type=INPUT_TYPES.get(question.kind, "text"),
         autocomplete=AUTOCOMPLETE.get(question.id, "off"),
     )
+
+
+# Rendered choice questions, by (question, language, conditional, chosen value). Radio and
+# checkbox questions without errors have only a handful of states, so the macro's output is
+# kept and reused; text inputs and anything with errors is always rendered afresh.
+_rendered: dict[tuple, Markup] = {}
+MAX_RENDERED = 8192
+CACHEABLE_KINDS = frozenset({"choice", "multi", "bool"})
+
+
+def question_html(view: QuestionView, field: Any, conditional: bool, condition: Any) -> Markup:
+    """The HTML of one question, drawn by the one question macro."""
+    cacheable = not field.errors and (view.kind in CACHEABLE_KINDS or view.choices)
+    key = None
+    if cacheable:
+        data = field.data
+        key = (view.id, locale_code(), conditional,
+               tuple(data) if isinstance(data, list) else data)
+        html = _rendered.get(key)
+        if html is not None:
+            return html
+    macro = get_template_attribute("macros/question.html", "question")
+    html = macro(view, field, conditional, condition)
+    if key is not None and len(_rendered) < MAX_RENDERED:
+        _rendered[key] = html
+    return html

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from wtforms import RadioField, SelectChoice, StringField
 
 from ..extensions import db, limiter
+from ..i18n import locale_code
 from ..models import Draft, Submission
 from ..questionnaire import QUESTIONNAIRE, Answers
 from ..questionnaire.forms import page_form
@@ -47,7 +48,7 @@ from .flow import (
     shown_questions,
 )
 from .pages import answer_rows, error_summary, form_data, read_page
-from .render import question_view
+from .render import question_html, question_view
 
 START = QUESTIONNAIRE.sections[0]
 
@@ -123,8 +124,11 @@ def choose_language():
 
 
 def _local_path(target: str | None) -> str | None:
-    """Only a path on this site (never //host or a scheme) is followed after a switch."""
+    """Only a path on this site (never //host or a scheme) is followed after a switch. No
+    spaces or control characters: browsers drop tabs, so "/<tab>/evil.example" is another site."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if len(target) > 500 or any(c.isspace() or not c.isprintable() for c in target):
         return None
     return target
 
@@ -151,7 +155,8 @@ def step(section_id: str, number: int):
         return redirect(_where_next(draft))
     form_class = page_form(ref.page)
     if request.method == "GET":
-        return render_step(ref, draft, form_class(data=form_data(ref, draft.answers)))
+        form = form_class(data=form_data(ref, draft.answers))
+        return render_step(ref, draft, form, answers=answers, pages=pages)
     form = form_class()
     trial_change = _change_trial_rows(form)
     if trial_change:
@@ -209,19 +214,23 @@ def _change_trial_rows(form: Any) -> bool:
 
 
 def render_step(ref: PageRef, draft: Draft | None, form: Any, invalid: bool = False,
-                message: str | None = None) -> str:
-    answers = Answers(draft.answers if draft else {})
-    pages = applicable_pages(answers)
+                message: str | None = None, answers: Answers | None = None,
+                pages: list[PageRef] | None = None) -> str:
+    if answers is None:
+        answers = Answers(draft.answers if draft else {})
+    if pages is None:
+        pages = applicable_pages(answers)
     previous, _ = neighbours(ref, pages)
     position, total = progress(ref, pages)
     shown = shown_questions(ref, answers)
-    language = str(get_locale())
-    items = [(question_view(q, language), form[q.id], depends_on_same_page(q, ref),
-              condition_as_data(q.asked_when) if depends_on_same_page(q, ref) else None)
-             for q in shown]
+    language = locale_code()
+    questions = [
+        question_html(question_view(q, language), form[q.id], depends_on_same_page(q, ref),
+                      condition_as_data(q.asked_when) if depends_on_same_page(q, ref) else None)
+        for q in shown]
     return render_template(
-        "patient/step.html", ref=ref, form=form, items=items, invalid=invalid,
-        errors=error_summary(form, shown),
+        "patient/step.html", ref=ref, form=form, questions=questions, invalid=invalid,
+        errors=error_summary(form, shown) if invalid else [],
         position=position, total=total, message=message,
         back_url=_step_url(previous) if previous else url_for("patient.start"),
         returning=request.args.get("return") == "check",
