@@ -38,6 +38,9 @@ def _env_json(name: str, default):
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")  # local runs read or create instance/secret_key
+    # Rotation: the previous key(s), comma-separated, still open existing sessions (Flask 3.1).
+    SECRET_KEY_FALLBACKS = [key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",")
+                            if key.strip()]
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE / 'screener.db'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}

@@ -21,7 +21,7 @@ def users():
     return render_template("staff/users.html", accounts=accounts, form=EmptyForm())
 
 
-@bp.route("/admin/users/<int:user_id>/end-sessions", methods=["POST"])
+@bp.route("/admin/users/<int(max=2147483647):user_id>/end-sessions", methods=["POST"])
 def end_user_sessions(user_id: int):
     if not EmptyForm().validate():
         abort(400)

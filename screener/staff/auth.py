@@ -27,7 +27,7 @@ from .accounts import check_unknown_account, find_user, hash_password, hasher, p
 
 PENDING = "staff_pending"  # password accepted, second factor still to come
 SECOND_FACTOR_MINUTES = 5
-_CODE = re.compile(r"\d{6}")
+_CODE = re.compile(r"[0-9]{6}")  # ASCII digits: \d would also take other scripts' digits
 
 
 def now() -> datetime:

@@ -84,7 +84,10 @@ def login():
         return _attempt_login(form)
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
-    return render_template("staff/login.html", form=form)
+    message = None
+    if request.method == "POST":  # a field left empty (or longer than any account's)
+        message = gettext("Enter your email address and password.")
+    return render_template("staff/login.html", form=form, message=message)
 
 
 @address_limit
@@ -114,7 +117,9 @@ def login_code():
     form = CodeForm()
     if form.validate_on_submit():
         return _check_code(user, form)
-    return render_template("staff/login_code.html", form=form)
+    message = gettext("Enter the 6-digit code your app shows now.") if (
+        request.method == "POST") else None
+    return render_template("staff/login_code.html", form=form, message=message)
 
 
 @account_limit
@@ -139,7 +144,7 @@ def login_setup():
     form = CodeForm()
     if form.validate_on_submit():
         return _confirm_setup(user, form)
-    return _setup_page(user, form, during_login=True)
+    return _setup_page(user, form, during_login=True, failed=request.method == "POST")
 
 
 @account_limit
@@ -188,6 +193,8 @@ def change_password():
             keep_logged_in(user)
             flash(gettext("Your password has been changed. Other sessions have been ended."))
             return redirect(url_for("staff.account"), code=303)
+    elif request.method == "POST":
+        problem = gettext("Fill in all three fields.")
     return render_template("staff/password.html", form=form, problem=problem)
 
 
@@ -217,4 +224,4 @@ def two_step():
             flash(gettext("Two-step verification is on. You will need a code at each login."))
             return redirect(url_for("staff.account"), code=303)
         return _setup_page(user, form, during_login=False, failed=True)
-    return _setup_page(user, form, during_login=False)
+    return _setup_page(user, form, during_login=False, failed=request.method == "POST")

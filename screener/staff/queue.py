@@ -28,6 +28,8 @@ CONDITIONS = QUESTIONS["reasons"].values
 REFERENCE_ALPHABET = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 MAX_SEARCH_LENGTH = 200
 MAX_NAME_WORDS = 6
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+MAX_ROW_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
 ROW_COLUMNS = (
     Submission.id, Submission.reference, Submission.created_at, Submission.status,
@@ -93,9 +95,10 @@ def _one_of(value: str | None, allowed: tuple[str, ...]) -> str | None:
 
 def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value and len(value) == 10 else None
+        day = date.fromisoformat(value) if value and len(value) == 10 else None
     except ValueError:
         return None
+    return day if day is None or EARLIEST_DAY <= day <= LATEST_DAY else None  # no overflow
 
 
 def _start_of(day: date, zone: ZoneInfo) -> datetime:
@@ -127,7 +130,7 @@ class Cursor:
             created = datetime.fromtimestamp(seconds, UTC).replace(microsecond=fraction)
         except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
             return None
-        if not 0 <= rank <= max(SEVERITY_RANK.values()) or row_id < 1:
+        if not 0 <= rank <= max(SEVERITY_RANK.values()) or not 1 <= row_id <= MAX_ROW_ID:
             return None
         return cls(rank, created, row_id)
 

@@ -1,0 +1,131 @@
+"""What keeps hostile input, a lost database and a proxy in front from hurting anyone
+(security.md A.2.6, A.2.12, A.7 R8/R10; tests/test_staff_hostile_input.py, test_server_*.py).
+
+- NUL characters are dropped from every query and form value before any view sees them: no
+  keyboard types one, and PostgreSQL cannot store one in a text column (a login, a search or a
+  name with "\\x00" in it used to end in a 500 there).
+- A database that is gone for a moment (a restarted or terminated connection, a database that
+  refuses connections, SQLite busy past its timeout) is a 503 "please try again" page with
+  Retry-After, never a 500; a questionnaire page sent at that moment comes back with everything
+  the person typed (the other pages are already saved).
+- Refused requests (400, 403, 429...) are logged: status, endpoint, staff user id; no values.
+- `PROXY_HOPS` (default 0) is the number of trusted reverse proxies in front of the app; only
+  then are X-Forwarded-For and X-Forwarded-Proto believed (rate-limit keys, HTTPS, HSTS).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Request, request, session
+from flask_babel import gettext
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import ServiceUnavailable
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .extensions import db
+
+log = logging.getLogger("screener")
+REFUSALS = frozenset({400, 401, 403, 405, 413, 429})
+
+
+def _without_nul(value: Any) -> Any:
+    return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+class CleanParameters(ImmutableMultiDict):
+    """Query and form values (and names) without NUL characters."""
+
+    def __init__(self, mapping: Any = None) -> None:
+        if mapping is not None and not isinstance(mapping, MultiDict | dict):
+            mapping = [(_without_nul(key), _without_nul(value)) for key, value in mapping]
+        super().__init__(mapping)
+
+
+class CleanRequest(Request):
+    parameter_storage_class = CleanParameters
+
+
+def install(app: Flask) -> None:
+    app.request_class = CleanRequest
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    if app.config.get("PRODUCTION") and app.config.get("RATELIMIT_ENABLED", True) and str(
+            app.config.get("RATELIMIT_STORAGE_URI", "memory://")).startswith("memory://"):
+        log.warning("RATELIMIT_STORAGE_URI is memory://: every gunicorn worker and every app "
+                    "server counts on its own, so the login and resume-code limits are "
+                    "multiplied. Set RATELIMIT_STORAGE_URI=redis://... (docs/operations.md).")
+
+    @app.after_request
+    def log_refusals(response):
+        """Refused requests (a missing or expired form token, no access, too many tries, too
+        large) leave a log line with what was refused and by whom, never with what was sent
+        (security.md L4)."""
+        if response.status_code in REFUSALS:
+            user = str(session.get("_user_id") or "").partition(":")[0] or "-"
+            log.warning("refused %s %s at %s (staff user %s)", response.status_code,
+                        request.method, request.endpoint or "-", user)
+        return response
+
+    @app.teardown_appcontext  # runs before Flask-SQLAlchemy's own (registered earlier)
+    def close_session(error: BaseException | None) -> None:
+        """A connection ended by the server after the response was made (a restart, or
+        pg_terminate_backend) fails the closing ROLLBACK; the response stands, the broken
+        connection is dropped from the pool, and the next request opens a new one."""
+        try:
+            db.session.remove()
+        except SQLAlchemyError as lost:
+            log.warning("database connection lost at the end of a request: %s",
+                        type(getattr(lost, "orig", lost)).__name__)
+            db.session.registry.clear()
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: SQLAlchemyError):
+        draft = _draft_as_loaded()
+        db.session.rollback()
+        # The kind of failure only: the exception text holds SQL parameters (answers).
+        log.warning("database unavailable at %s: %s", request.endpoint,
+                    type(getattr(error, "orig", error)).__name__)
+        if request.endpoint == "patient.step" and request.method == "POST":
+            page = _same_step_again(draft)
+            if page is not None:
+                return page, 503, {"Retry-After": "30"}
+        return app.handle_http_exception(ServiceUnavailable())
+
+
+def _draft_as_loaded() -> Any:
+    """The person's draft as this request read it, without asking the database again."""
+    from .models import Draft
+
+    for instance in list(db.session.identity_map.values()):
+        if isinstance(instance, Draft) and "answers" in instance.__dict__:
+            return _Loaded(dict(instance.__dict__["answers"] or {}))
+    return None
+
+
+class _Loaded:
+    __slots__ = ("answers",)
+
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+
+
+def _same_step_again(draft: Any) -> Any:
+    from .patient.routes import PAGE_BY_KEY, current_draft, page_form, render_step
+
+    args = request.view_args or {}
+    ref = PAGE_BY_KEY.get(f"{args.get('section_id')}/{args.get('number')}")
+    if ref is None:
+        return None
+    if draft is None:
+        try:
+            draft = current_draft()
+        except SQLAlchemyError:
+            db.session.rollback()
+    message = gettext("We could not save this page just now. Your answers are still here: "
+                      "please press Continue again in a moment.")
+    return render_step(ref, draft, page_form(ref.page)(), message=message)
