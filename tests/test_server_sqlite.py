@@ -1,0 +1,250 @@
+"""The embedded setup served by gunicorn: one SQLite file, several workers, the access log with
+the full request line and the application log (security.md A.2.1, A.2.8 D1-D3, A.7 R9, R11).
+
+- Concurrent writers: people answering at the same moment on several workers never meet
+  "database is locked" (WAL, busy timeout, short write transactions).
+- Privacy: after a full flow with a canary in every text field, a resume code, a staff search
+  and the staff pages, the canary, the resume code and the staff password are in no log line,
+  no URL, no Location and no cookie; other browsers never get it.
+- Headers: every route of the URL map (and 404, 405, 413, static) as served by gunicorn carries
+  the security headers; every dynamic response says no-store.
+- Backups: the `sqlite3 ... ".backup ..."` of docs/operations.md copies a live database.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import sqlite3
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from screener.app import CSP
+from screener.questionnaire import QUESTIONS
+
+from flow_helpers import BASE, changed, form_fields, page_of
+from http_browser import Browser, Person, session_of
+from server_harness import Database, app_environment, gunicorn, migrate, sqlite_database
+
+pytestmark = [pytest.mark.server,
+              pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")]
+
+SECRET_KEY = "harness-" + "k" * 40
+PASSWORD = "sqlite served pass phrase 3"
+CANARY = "Qz9Canary"
+WRITERS = 10
+
+
+@dataclass
+class Served:
+    database: Database
+    server: Any
+    rules: list[Any]
+
+    @property
+    def path(self) -> Path:
+        return Path(self.database.url.removeprefix("sqlite:///"))
+
+    def rows(self, sql: str, *params: Any) -> list[tuple]:
+        with sqlite3.connect(self.path, timeout=10) as connection:
+            return connection.execute(sql, params).fetchall()
+
+    def logs(self) -> str:
+        return self.server.access_log.read_text() + self.server.error_log.read_text()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("served-sqlite")
+    database = sqlite_database(folder)
+    env = app_environment(database, RATELIMIT_NEW_DRAFT="10000 per hour")
+    migrate(env)
+    rules = prepare(database.url)
+    # --capture-output: the application's own log lines go to the error log as well.
+    with gunicorn(env, folder / "logs", workers=3,
+                  extra_args=("--preload", "--capture-output", "--log-level", "info")) as server:
+        yield Served(database, server, rules)
+
+
+def prepare(url: str) -> list[Any]:
+    """A staff account in the served database; the URL map's rules."""
+    from screener import create_app
+    from screener.extensions import db
+    from screener.models import User
+    from screener.staff.accounts import hash_password
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        db.session.add(User(email="staff@clinic.example", role="staff", active=True,
+                            password_hash=hash_password(PASSWORD), session_version=1))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return list(app.url_map.iter_rules())
+
+
+# --- concurrent writers -------------------------------------------------------------------------
+
+def test_concurrent_writers_never_meet_a_locked_database(served):
+    deadline = time.monotonic() + 30
+    people = [Person(Browser(served.server.url), changed(first_name=f"Writer{n}"), deadline)
+              for n in range(WRITERS)]
+    with ThreadPoolExecutor(WRITERS) as pool:
+        for future in [pool.submit(person.fill_in) for person in people]:
+            future.result(timeout=40)
+    for person in people:
+        assert person.problems == []
+        assert set(person.statuses) <= {200, 302, 303}, person.statuses  # not even one 503
+        assert not [body for _, _, reply in person.browser.seen
+                    for body in [reply.body] if "locked" in body.lower()]
+        draft = session_of(person.browser, SECRET_KEY)["draft"]
+        (pages_done,), = served.rows("SELECT pages_done FROM draft WHERE id = ?", draft)
+        assert set(person.acknowledged) <= set(re.findall(r'"([^"]+)"', pages_done))
+    references = {p.reference for p in people}
+    stored = {reference for (reference,) in served.rows("SELECT reference FROM submission")}
+    assert len(references) == WRITERS and references <= stored
+    assert "locked" not in served.logs().lower()
+
+
+# --- privacy ------------------------------------------------------------------------------------
+
+def canary_answers() -> dict[str, Any]:
+    answers = copy.deepcopy(BASE)
+    answers.update(reasons=["depression", "other"])
+    for qid, question in QUESTIONS.items():
+        if question.kind in ("text", "longtext") and qid != "consent_store":
+            answers[qid] = f"{CANARY}{qid}"[:question.maximum or 100]
+    answers["email"] = f"{CANARY.lower()}@example.org"
+    return answers
+
+
+def every_url_and_cookie(browser: Browser) -> list[str]:
+    seen = []
+    for _, path, reply in browser.seen:
+        seen += [path, reply.location, *reply.headers.get("set-cookie", [])]
+    return seen
+
+
+def test_the_canary_is_in_no_log_url_or_cookie_and_on_no_other_browsers_page(served):
+    person = Browser(served.server.url)
+    answers = canary_answers()
+    start = person.get("/")
+    url = person.post("/", [("csrf_token", start.token()), ("consent_store", "yes")]).location
+    code = ""
+    while (ref := page_of(url)) is not None:
+        page = person.get(url)
+        action = "later" if ref.key == "reasons/1" and not code else "continue"
+        reply = person.post(url, [("csrf_token", page.token()), ("action", action),
+                                  *form_fields(ref, answers)])
+        if action == "later":
+            code = re.search(r'class="resume-code"[^>]*>([A-Z0-9-]+)<', reply.body)[1]
+            continue
+        assert reply.status == 303, (url, reply.status)
+        url = reply.location
+    assert url == "/check" and CANARY in person.get("/check").body
+    assert person.post("/submit", [("csrf_token", person.get("/check").token())]).status == 303
+    confirmation = person.get("/confirmation/answers")
+    assert CANARY in confirmation.body  # the person's own print view shows it
+    reference = re.search(r'class="reference">([0-9A-Z]+)<', person.get("/confirmation").body)[1]
+    person.get("/q/not-a-page/9")  # an error page on the way
+
+    staff = Browser(served.server.url)
+    token = staff.get("/staff/login").token()
+    assert staff.post("/staff/login", [("csrf_token", token), ("email", "staff@clinic.example"),
+                                       ("password", PASSWORD), ("next", "")]).status == 303
+    queue = staff.get("/staff/")
+    found = staff.post("/staff/", [("csrf_token", queue.token()), ("q", CANARY + "first_name")])
+    assert found.status == 200
+    for link in sorted(set(re.findall(r'href="(/staff/submissions/[0-9A-Z]+)"', found.body))):
+        assert CANARY in staff.get(link).body  # staff see it, on staff pages
+
+    secrets_ = [CANARY.lower(), code, code.replace("-", ""), PASSWORD]
+    urls = every_url_and_cookie(person) + every_url_and_cookie(staff)
+    assert not [u for u in urls if any(s.lower() in u.lower() for s in secrets_)]
+    assert CANARY.lower() not in repr(session_of(person, SECRET_KEY)).lower()
+    time.sleep(0.3)  # the access log is written after each response
+    logs = served.logs().lower()
+    assert not [s for s in secrets_ if s.lower() in logs]
+    assert '"POST /staff/ HTTP/1.1" 200' in served.server.access_log.read_text()
+
+    stranger = Browser(served.server.url)
+    for rule in served.rules:
+        if "GET" in rule.methods and not rule.arguments:
+            assert CANARY.lower() not in stranger.get(rule.rule).body.lower(), rule.rule
+    assert CANARY not in stranger.get(f"/staff/submissions/{reference}").body
+
+
+# --- headers on every response ------------------------------------------------------------------
+
+def example_path(rule, reference: str) -> str:
+    args = {"section_id": "about_you", "number": 1, "reference": reference, "user_id": 1,
+            "filename": "css/site.css"}
+    return rule.build({name: args.get(name, "x") for name in rule.arguments})[1]
+
+
+def check_headers(reply, what: str) -> None:
+    headers = {name: values[0] for name, values in reply.headers.items()}
+    assert headers.get("content-security-policy") == CSP, what
+    assert headers.get("x-content-type-options") == "nosniff", what
+    assert headers.get("referrer-policy") == "same-origin", what
+    assert headers.get("x-frame-options") == "DENY", what
+    assert "x-powered-by" not in headers, what
+    assert not re.search(r"\d", headers.get("server", "")), what  # no version
+    if headers.get("content-type", "").startswith("text/"):
+        assert "charset=utf-8" in headers["content-type"].lower(), what
+    if "/static/" not in what:
+        assert headers.get("cache-control") == "no-store", what
+    assert "strict-transport-security" not in headers or "https" in what, what
+
+
+def test_every_response_carries_the_security_headers(served):
+    reference = served.rows("SELECT reference FROM submission LIMIT 1")
+    reference = reference[0][0] if reference else "ABCD2345"
+    patient = Browser(served.server.url)
+    Person(patient, BASE, time.monotonic() + 20).fill_in()
+    staff = Browser(served.server.url)
+    token = staff.get("/staff/login").token()
+    staff.post("/staff/login", [("csrf_token", token), ("email", "staff@clinic.example"),
+                                ("password", PASSWORD), ("next", "")])
+    browsers = {"anonymous": Browser(served.server.url), "patient": patient, "staff": staff}
+    tokens = {name: browser.get("/resume").token() for name, browser in browsers.items()}
+    checked = 0
+    for rule in sorted(served.rules, key=lambda r: (r.endpoint == "staff.logout", r.rule)):
+        path = example_path(rule, reference)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for name, browser in browsers.items():
+                fields = [("csrf_token", tokens[name])] if method == "POST" else None
+                reply = browser.request(method, path, fields)
+                assert reply.status < 500, (name, method, path, reply.status)
+                check_headers(reply, f"{name} {method} {path} {reply.status}")
+                checked += 1
+    anonymous = browsers["anonymous"]
+    extra = [anonymous.get("/no-such-page"), anonymous.request("DELETE", "/"),
+             anonymous.post("/resume", [("resume_code", "x" * 70_000)]),
+             anonymous.post("/resume", [("resume_code", "no token")]),
+             anonymous.get("/static/css/site.css")]
+    assert [r.status for r in extra] == [404, 405, 413, 400, 200]
+    for reply, what in zip(extra, ["404", "405", "413", "400", "/static/css/site.css"],
+                           strict=True):
+        check_headers(reply, what)
+    assert checked >= 3 * 35
+
+
+# --- backups ------------------------------------------------------------------------------------
+
+def test_the_sqlite_backup_command_copies_the_live_database(served, tmp_path):
+    backup = tmp_path / "backup.db"
+    subprocess.run(["sqlite3", str(served.path), f".backup '{backup}'"], check=True, timeout=60,
+                   capture_output=True)
+    query = "SELECT count(*), group_concat(reference || answers, ',') FROM submission"
+    with sqlite3.connect(backup) as copy_:
+        assert copy_.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        copied = copy_.execute(query).fetchone()
+    assert copied == served.rows(query)[0] and copied[0] >= 1
