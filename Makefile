@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench chromium clean messages catalogues
+.PHONY: run test lint bench chromium pdf-libs clean messages catalogues
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,16 +18,24 @@ catalogues: $(STAMP)
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile --statistics -d translations 2>&1 | tail -n 3; fi
 
-run: $(STAMP) catalogues
+run: $(STAMP) catalogues pdf-libs
 	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed --count 200 --if-empty
 	$(BIN)/flask demo staff
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# WeasyPrint (the PDF consult summary) is pure Python from PyPI but lays text out with the
+# system's Pango, and needs a font.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pdf-libs: $(STAMP)
+	@$(BIN)/python -c 'import weasyprint' 2>/dev/null || apt-get install -y $(PDF_PACKAGES) || \
+		(apt-get update && apt-get install -y $(PDF_PACKAGES))
 
 chromium:
 	@test -x /usr/bin/chromium || apt-get install -y chromium || \
 		(apt-get update && apt-get install -y chromium)
 
-test: $(STAMP) chromium catalogues
+test: $(STAMP) chromium catalogues pdf-libs
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
