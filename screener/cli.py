@@ -1,5 +1,5 @@
-"""Command-line tools: `flask rules ...`, `flask demo ...`, `flask users ...` (and `flask db ...`
-from Migrate)."""
+"""Command-line tools: `flask rules ...`, `flask demo ...`, `flask users ...`, `flask retention
+purge`, `flask audit verify` (and `flask db ...` from Migrate)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ from .staff.accounts import (
 rules_cli = AppGroup("rules", help="Read the rulebook and check a case by hand.")
 demo_cli = AppGroup("demo", help="Demo data for trying the application locally.")
 users_cli = AppGroup("users", help="Staff accounts (there is no sign-up page).")
-drafts_cli = AppGroup("drafts", help="Unfinished questionnaires.")
+retention_cli = AppGroup("retention", help="Delete old data per the clinic's retention policy.")
+audit_cli = AppGroup("audit", help="The audit log.")
 
 
 @rules_cli.command("list")
@@ -66,12 +67,36 @@ def demo_staff() -> None:
     click.echo("")
 
 
-@drafts_cli.command("purge")
-def drafts_purge() -> None:
-    """Delete expired drafts that were never sent (run daily, e.g. from cron)."""
-    from .patient.drafts import purge_expired
+@retention_cli.command("purge")
+@click.option("--older-than", "days", type=click.IntRange(min=1), required=True, metavar="DAYS",
+              help="Only data older than this many days is deleted.")
+@click.option("--submissions", is_flag=True,
+              help="Also delete submissions received more than DAYS days ago, with their notes.")
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+def retention_purge(days: int, submissions: bool, dry_run: bool) -> None:
+    """Delete expired unsent drafts and sent drafts last saved more than DAYS days ago (and,
+    with --submissions, older submissions). Never touches anything newer; safe to run daily
+    from cron; audit-logged."""
+    from .retention import purge
 
-    click.echo(f"Deleted {purge_expired()} expired unsent drafts.")
+    result = purge(days, submissions=submissions, dry_run=dry_run)
+    verb = "Would delete" if dry_run else "Deleted"
+    click.echo(f"{verb} {result.describe()}; nothing saved after "
+               f"{result.cutoff:%Y-%m-%d %H:%M} UTC was touched.")
+    if not submissions:
+        click.echo("Submissions are kept (add --submissions to delete old ones).")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 at the first entry that was changed, removed
+    or inserted outside the application."""
+    report = audit.verify_chain()
+    if not report.intact:
+        raise click.ClickException(
+            f"the audit log is broken at entry {report.broken_at}: it {report.problem}. "
+            f"The {report.rows - 1} entries before it are intact.")
+    click.echo(f"Audit log intact: {report.rows} entries, every link checked.")
 
 
 @demo_cli.command("seed")
@@ -173,4 +198,5 @@ def register(app: Flask) -> None:
     app.cli.add_command(rules_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)
-    app.cli.add_command(drafts_cli)
+    app.cli.add_command(retention_cli)
+    app.cli.add_command(audit_cli)

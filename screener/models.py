@@ -151,15 +151,18 @@ class Note(db.Model):
 
 
 class AuditEvent(db.Model):
-    """Who did what to which submission, when. Never holds answer values."""
+    """Who did what to which submission, when. Never holds answer values. Rows are chained:
+    `row_hash` covers the row and the previous row's hash (screener/staff/audit.py). The
+    submission's reference is copied, so that a row still names it after a retention purge."""
 
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     action: Mapped[str] = mapped_column(String(40))
     submission_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    reference: Mapped[str] = mapped_column(String(16), default="", index=True)
     detail: Mapped[str] = mapped_column(String(500), default="")
     client_ip: Mapped[str] = mapped_column(String(64), default="")
     outcome: Mapped[str] = mapped_column(String(20), default="ok")

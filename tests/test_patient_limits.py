@@ -50,9 +50,10 @@ def test_expired_draft_is_not_loaded_and_is_purged(app, client):
     with app.app_context():
         draft = db.session.scalars(select(Draft)).one()
         draft.expires_at = utcnow() - timedelta(seconds=1)
+        draft.updated_at = utcnow() - timedelta(days=15)
         db.session.commit()
     assert client.get("/q/about_you/1").status_code == 409
-    result = app.test_cli_runner().invoke(args=["drafts", "purge"])
+    result = app.test_cli_runner().invoke(args=["retention", "purge", "--older-than", "14"])
     assert "Deleted 1 expired unsent drafts" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(Draft.id))) == 0

@@ -145,13 +145,16 @@ def test_viewing_is_audited_without_any_answer(app, staff, reference):
         assert views[0].detail == ""
 
 
-def test_the_page_costs_at_most_six_statements_with_notes(app, staff, reference):
+def test_the_page_costs_at_most_six_statements_with_notes(app, database, staff, reference):
     for i in range(5):
         post_form(staff, f"/staff/submissions/{reference}",
                   f"/staff/submissions/{reference}/notes", {"body": f"note {i}"})
     with counting_statements(app) as statements:
         page_of(staff, reference)
-    assert len(statements) <= 6, statements
+    # Plus the audit row's hash chain: the previous row's hash, then this row's own hash (and on
+    # PostgreSQL the advisory lock that puts audit writers in turn).
+    chain = 3 if database == "postgresql" else 2
+    assert len(statements) <= 6 + chain, statements
 
 
 def test_the_answers_are_shown_escaped(app, staff):

@@ -1,0 +1,305 @@
+"""The consult summary: the print view (paper, A4 and US Letter) and the same as a PDF made by
+WeasyPrint. Page 1 of each PDF is also drawn as a PNG in test-artifacts/summary/ for a person to
+look at."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pypdf
+import pytest
+import tinycss2
+from sqlalchemy import select
+
+from screener.extensions import db
+from screener.models import AuditEvent
+from screener.questionnaire import QUESTIONS
+from screener.rules import SEVERITIES, evaluate
+from screener.staff.summary import css_string, page_css
+
+import browser_support
+from browser_support import new_context
+from flow_helpers import csrf_token, personas
+from staff_helpers import (
+    PASSWORD,
+    install_clock,
+    make_user,
+    post_form,
+    staff_client,
+    submission,
+    submit_answers,
+)
+
+pytestmark = pytest.mark.skipif(not personas(), reason="shared/design/personas.json not found")
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts" / "summary"
+PAGE_POINTS = {"a4": (595, 842), "letter": (612, 792)}
+
+
+def rich_answers() -> dict:
+    """A person with a flag of every severity: the first persona with the urgent suicide answers
+    of P09, the heart and kidney history of P19 and the liver answers of P13."""
+    by_name = {p["persona"]: p["answers"] for p in personas()}
+    answers = dict(by_name["P13"])
+    for donor in ("P09", "P19"):
+        answers.update({k: v for k, v in by_name[donor].items()
+                        if by_name["P01"].get(k) != v and k != "date_of_birth"})
+    answers.update(first_name="Zoë", last_name="O'Neil-Ngata")
+    return answers
+
+
+def text_of(page: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+
+
+@pytest.fixture
+def staff(app):
+    install_clock(app)
+    return staff_client(app)
+
+
+@pytest.fixture
+def rich(app, staff) -> str:
+    reference = submit_answers(app, rich_answers())
+    post_form(staff, f"/staff/submissions/{reference}", f"/staff/submissions/{reference}/notes",
+              {"body": "Called on Monday; consult booked.\nAsked to bring BP readings."})
+    return reference
+
+
+def summary_of(client, reference: str, **query) -> str:
+    response = client.get(f"/staff/submissions/{reference}/summary", query_string=query)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    return response.text
+
+
+def test_the_submission_page_offers_the_summary_pdf_and_fhir_in_one_click(staff, rich):
+    page = staff.get(f"/staff/submissions/{rich}").text
+    assert f'href="/staff/submissions/{rich}/summary"' in page
+    assert f'action="/staff/submissions/{rich}/summary.pdf"' in page
+    assert f'action="/staff/submissions/{rich}/fhir"' in page
+
+
+def test_the_summary_reads_who_why_scores_flags_answers_then_notes(app, staff, rich):
+    page = summary_of(staff, rich)
+    text = text_of(page)
+    headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", page)
+    assert headings[:3] == ["Who", "Why they came", "Scores"]
+    assert headings[3].endswith("flags, most severe first")
+    assert headings[4:] == ["Every answer", "Notes"]
+    for words in ("Zoë O'Neil-Ngata", rich, "PHQ-9", "GAD-7", "AUDIT-C", "(severe)",
+                  "Blood pressure category", "Asked to bring BP readings.",
+                  "What would you like help with?"):
+        assert words in text, words
+    assert "URGENT." in text  # in words, not only a colour
+
+
+def test_flags_come_most_severe_first_with_the_answers_behind_them(app, staff, rich):
+    page = summary_of(staff, rich)
+    sub = submission(app, rich)
+    severities = re.findall(r'<article class="flag flag-([a-z]+)">', page)
+    assert severities == sorted(severities, key=SEVERITIES.index)
+    assert set(severities) == set(SEVERITIES)
+    shown_ids = re.findall(r'<span class="rule-id">([A-Z0-9-]+)</span>', page)
+    assert sorted(shown_ids) == sorted(f["rule_id"] for f in sub.flags)
+    for flag in sub.flags:
+        block = html.unescape(page.split(f'<span class="rule-id">{flag["rule_id"]}</span>')[1]
+                              .split("</article>")[0])
+        assert flag["staff_text"] in block
+        for question_id in flag["because"]:  # the answers behind the flag: question and answer
+            assert re.search(rf'<th scope="row">{re.escape(QUESTIONS[question_id].label)}</th>'
+                             r"<td>[^<]+</td>", block), (flag["rule_id"], question_id)
+
+
+def test_every_asked_answer_is_printed_by_section(app, staff, rich):
+    text = text_of(summary_of(staff, rich))
+    assert "1. About this pre-screen" in text and "14. Practical matters" in text
+    assert "did not apply and w" in text  # skipped questions are counted, not listed
+    assert "Kidney" in text or "kidney" in text
+
+
+def test_the_print_view_is_made_for_paper(app, staff, rich):
+    page = summary_of(staff, rich)
+    assert 'class="staff-nav"' not in page  # no navigation chrome
+    assert re.search(r'<nav class="toolbar"', page)  # screen only (see the stylesheet)
+    for url in re.findall(r'(?:href|src|action)="([^"]+)"', page):
+        assert url.startswith("/"), url  # same origin only: no fonts or scripts from elsewhere
+    css = (ROOT / "static" / "css" / "summary.css").read_text()
+    assert "@media print { .toolbar { display: none !important; } }" in css
+    assert "break-inside: avoid" in css and "break-after: avoid" in css
+    assert "@import" not in css and "url(" not in css
+    assert re.search(r"color: (?!#000|#fff)", css.split("@media screen")[0]) is None
+
+
+@pytest.mark.parametrize(("query", "size"), [({}, "letter"), ({"paper": "a4"}, "A4"),
+                                             ({"paper": "letter"}, "letter"),
+                                             ({"paper": "tabloid"}, "letter")])
+def test_the_page_stylesheet_sets_the_paper_and_a_header_on_every_page(staff, rich, query,
+                                                                       size):
+    page = summary_of(staff, rich, **query)
+    css_url = html.unescape(re.search(r'href="([^"]*summary-page\.css[^"]*)"', page).group(1))
+    response = staff.get(css_url)
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    assert response.headers["Cache-Control"] == "no-store"
+    css = response.text
+    assert f"size: {size};" in css
+    assert "@top-left" in css and "@top-right" in css and "counter(pages)" in css
+    header = re.search(r"@top-left \{ content: (\"[^\"]*\")", css).group(1)
+    assert rich in header and "Zo" in header
+
+
+def test_a_hostile_name_cannot_leave_the_css_string(app):
+    hostile = 'Ann"; } body { display: none } @page { size: 1in; } /*\n\\'
+    sub = SimpleNamespace(first_name=hostile, last_name="<b>", reference="K7Q2M9XA",
+                          answers={"date_of_birth": "1980-03-04"})
+    with app.test_request_context():
+        css = page_css(sub, "a4", received="2026-01-15 10:00", printed="2026-01-20 09:00",
+                       printed_by="staff@clinic.example")
+    rules = tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)
+    assert len(rules) == 1 and rules[0].type == "at-rule" and rules[0].lower_at_keyword == "page"
+    boxes = [t.lower_value for t in rules[0].content if t.type == "at-keyword"]
+    assert boxes == ["top-left", "top-right", "bottom-left"]
+    assert css_string(hostile).count('"') == 2
+    parsed = tinycss2.parse_one_component_value(css_string(hostile))
+    assert parsed.type == "string" and parsed.value == hostile.replace("\n", "")
+
+
+def test_the_summary_view_is_audited_with_the_paper_and_no_answers(app, staff, rich):
+    summary_of(staff, rich, paper="a4")
+    sub = submission(app, rich)
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "print")).all()
+    assert [(r.submission_id, r.reference, r.detail) for r in rows] == [
+        (sub.id, rich, "summary, paper a4")]
+
+
+def test_a_summary_of_nobody_is_404(staff):
+    assert staff.get("/staff/submissions/ZZZZ9999/summary").status_code == 404
+
+
+# --- the PDF ---------------------------------------------------------------------------------
+
+def pdf_of(client, reference: str, paper: str):
+    page = client.get(f"/staff/submissions/{reference}/summary?paper={paper}")
+    return client.post(f"/staff/submissions/{reference}/summary.pdf",
+                       data={"csrf_token": csrf_token(page.text), "paper": paper})
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_the_pdf_holds_the_reference_and_every_flag_on_the_chosen_paper(app, database, staff,
+                                                                        rich, paper):
+    response = pdf_of(staff, rich, paper)
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="summary-{rich}.pdf"'
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.data.startswith(b"%PDF-")
+    reader = pypdf.PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) >= 2  # every answer starts on a page of its own
+    for page in reader.pages:
+        width, height = (round(float(v)) for v in (page.mediabox.width, page.mediabox.height))
+        assert (width, height) == PAGE_POINTS[paper]
+    pages = [page.extract_text() for page in reader.pages]
+    everything = "\n".join(pages)
+    sub = submission(app, rich)
+    for flag in sub.flags:
+        assert flag["rule_id"] in pages[0] + pages[1], flag["rule_id"]
+    for number, text in enumerate(pages, 1):
+        assert rich in text, f"page {number} has no reference in its header"
+        assert f"page {number} of {len(pages)}" in text
+    assert "Asked to bring BP readings." in everything
+    assert "Zoë" not in str(reader.metadata)  # the file's title names no one
+    if database == "sqlite":
+        save_first_page(response.data, f"summary-{paper}.png")
+
+
+def save_first_page(pdf: bytes, name: str) -> None:
+    """Page 1 as an image at 100 dpi, for a person to look at."""
+    import pypdfium2
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        document[0].render(scale=100 / 72).to_pil().save(ARTIFACTS / name)
+    finally:
+        document.close()
+
+
+def test_the_pdf_download_is_audited_and_needs_a_csrf_token(app, staff, rich):
+    assert staff.post(f"/staff/submissions/{rich}/summary.pdf", data={"paper": "a4"}
+                      ).status_code == 400
+    assert staff.get(f"/staff/submissions/{rich}/summary.pdf").status_code == 405
+    with app.app_context():
+        assert not db.session.scalars(select(AuditEvent).where(AuditEvent.action == "pdf")).all()
+    assert pdf_of(staff, rich, "letter").status_code == 200
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "pdf")).all()
+    assert [(r.reference, r.detail, r.outcome) for r in rows] == [
+        (rich, "summary PDF, paper letter", "ok")]
+
+
+def test_admins_print_too_and_visitors_are_sent_to_the_login(app, rich):
+    admin = staff_client(app, "admin")
+    assert pdf_of(admin, rich, "a4").status_code == 200
+    visitor = app.test_client()
+    for url in (f"/staff/submissions/{rich}/summary",
+                f"/staff/submissions/{rich}/summary-page.css"):
+        response = visitor.get(url)
+        assert response.status_code == 302 and "/staff/login" in response.headers["Location"]
+
+
+def test_a_person_without_flags_or_notes_still_gets_a_summary(app, staff):
+    answers = next(p["answers"] for p in personas() if not evaluate(p["answers"]).flags) if any(
+        not evaluate(p["answers"]).flags for p in personas()) else personas()[0]["answers"]
+    reference = submit_answers(app, answers)
+    text = text_of(summary_of(staff, reference))
+    assert "No notes." in text
+
+
+# --- the print view in Chromium --------------------------------------------------------------
+
+# The shared browser fixtures, under names of our own.
+chromium = browser_support.browser
+summary_server = browser_support.live_server
+
+
+@pytest.mark.browser
+def test_chromium_prints_the_summary_with_the_header_on_every_page(chromium, summary_server):
+    """The browser's own print of the HTML: paper size from the page stylesheet, the running
+    header on every page, the toolbar not printed; axe-clean and same-origin on screen."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    server = summary_server
+    make_user(server.app, "summary-browser@clinic.example")
+    reference = submit_answers(server.app, rich_answers())
+    context = new_context(chromium, server, width=1280, height=900)
+    page = context.new_page()
+    page.goto("/staff/login")
+    page.fill("#email", "summary-browser@clinic.example")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/staff/")
+    page.goto(f"/staff/submissions/{reference}/summary?paper=a4")
+    assert page.get_by_role("button", name="Print").is_visible()  # shown by summary.js
+    results = Axe().run(page)
+    assert [v["id"] for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")] == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "summary-screen.png"))
+    pdf = page.pdf(prefer_css_page_size=True)
+    context.close()
+    assert context.request_log.foreign() == []
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    texts = [p.extract_text() for p in reader.pages]
+    assert len(texts) >= 2
+    for number, (pdf_page, text) in enumerate(zip(reader.pages, texts, strict=True), 1):
+        size = (round(float(pdf_page.mediabox.width)), round(float(pdf_page.mediabox.height)))
+        assert size == PAGE_POINTS["a4"]
+        assert reference in text and f"page {number} of {len(texts)}" in text
+    assert "Download PDF" not in "".join(texts)  # the toolbar is for the screen only
+    save_first_page(pdf, "summary-chromium-a4.png")
