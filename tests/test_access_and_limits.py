@@ -275,6 +275,8 @@ def test_production_warns_when_rate_limits_are_counted_per_process(tmp_path, mon
     with dev.app_context():
         db.create_all()
     monkeypatch.setenv("SCREENER_CONFIG", "production")
+    # Alembic's fileConfig (a migration test run earlier in-process) disables other loggers.
+    monkeypatch.setattr(logging.getLogger("screener"), "disabled", False)
     caplog.set_level(logging.WARNING, logger="screener")
     create_app({"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": url,
                 "RATELIMIT_STORAGE_URI": "memory://", "RATELIMIT_ENABLED": True})
