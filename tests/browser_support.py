@@ -1,6 +1,7 @@
 """Fixtures for the real-browser tests: the app on a real HTTP port, and Debian's Chromium.
 
-Import them into a browser test module (`from browser_support import live_server, browser`).
+Registered once for the whole run by conftest.py (`pytest_plugins`), so every browser test
+module shares one Playwright instance: Playwright's sync API allows only one per thread.
 Playwright's own browser download cannot work here, so the system Chromium is launched; when it
 is missing the tests are skipped with the reason.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,9 +47,16 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[LiveServer]:
+    """The application on 127.0.0.1 and a free port (see `serve`)."""
+    with serve(tmp_path_factory.mktemp("browser-db")) as server:
+        yield server
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[LiveServer]:
     """The application on 127.0.0.1 and a free port, in a background thread, on a fresh SQLite
     file (a file, not :memory:, because the server answers from several threads)."""
-    database = tmp_path_factory.mktemp("browser-db") / "browser.db"
+    database = folder / "browser.db"
     app = create_app({
         "TESTING": True,
         "RATELIMIT_ENABLED": False,

@@ -16,6 +16,9 @@ from flask import Flask
 from screener import create_app
 from screener.extensions import db
 
+# The real-browser fixtures (one Playwright and one live server for the whole run).
+pytest_plugins = ["browser_support"]
+
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 _postgres_problem: list[str] = []

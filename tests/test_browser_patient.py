@@ -21,13 +21,10 @@ import pytest
 from screener.extensions import db
 from screener.models import Submission
 
-import browser_support
 from browser_support import ARTIFACTS, ROOT, new_context
 from flow_helpers import page_of, personas
 
 pytestmark = pytest.mark.browser
-browser = browser_support.browser  # the fixtures, found by pytest under these names
-live_server = browser_support.live_server
 
 AXE = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
 PHONE = {"width": 390, "height": 844}

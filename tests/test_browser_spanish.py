@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,37 +87,6 @@ BROKEN_WORDS = """() => {
 
 
 # --- the server (browser_support's when it is there) and a Chromium of our own ---------------
-
-try:
-    from browser_support import live_server  # the shared fixture
-except ImportError:  # a minimal equivalent, so this module stands on its own
-    from werkzeug.serving import make_server
-
-    from screener import create_app
-
-    class _Server:
-        def __init__(self, url: str, app: Any) -> None:
-            self.url, self.app = url, app
-
-    @pytest.fixture(scope="session")
-    def live_server(tmp_path_factory) -> Iterator[_Server]:
-        database = tmp_path_factory.mktemp("browser-es") / "browser.db"
-        app = create_app({
-            "TESTING": True, "RATELIMIT_ENABLED": False, "SERVER_NAME": None,
-            "SECRET_KEY": "browser-tests-secret-key-not-for-production-0123456789",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        })
-        with app.app_context():
-            db.create_all()
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield _Server(f"http://127.0.0.1:{server.server_port}", app)
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
-
 
 def with_chromium(work: Callable[[Any], None]) -> None:
     """Run `work(chromium)` with a Playwright of its own, in a thread of its own.

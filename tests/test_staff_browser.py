@@ -10,15 +10,17 @@ from axe_playwright_python.sync_playwright import Axe
 from screener.extensions import db
 from screener.staff.seed import seed
 
-import browser_support
-from browser_support import ARTIFACTS, new_context
+from browser_support import ARTIFACTS, new_context, serve
 from staff_helpers import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
-# The shared fixtures under names of our own: a Chromium and a server (and database) for the
-# staff pages alone.
-chromium = browser_support.browser
-staff_server = browser_support.live_server
+
+
+@pytest.fixture(scope="module")
+def staff_server(tmp_path_factory):
+    """A server and database of their own for the staff pages (the shared Chromium is used)."""
+    with serve(tmp_path_factory.mktemp("staff-browser")) as server:
+        yield server
 
 WIDTHS = {"desktop": (1280, 900), "tablet": (820, 1180)}
 
@@ -54,9 +56,9 @@ def serious_violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("size", list(WIDTHS))
-def test_the_queue_and_a_submission_at_desktop_and_tablet_width(chromium, staff_site, size):
+def test_the_queue_and_a_submission_at_desktop_and_tablet_width(browser, staff_site, size):
     width, height = WIDTHS[size]
-    context, page = logged_in_page(chromium, staff_site, width, height)
+    context, page = logged_in_page(browser, staff_site, width, height)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     assert page.locator("h1").inner_text() == "Review queue"
