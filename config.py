@@ -46,6 +46,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis down: count in each process's memory meanwhile, rather than answer 500.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Several clinics (or test runs) sharing one Redis keep their counters apart.
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
     # Trusted reverse proxies in front (nginx: 1). 0 = X-Forwarded-* are ignored.

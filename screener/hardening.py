@@ -86,7 +86,7 @@ def install(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def database_unavailable(error: SQLAlchemyError):
         draft = _draft_as_loaded()
-        db.session.rollback()
+        _roll_back()
         # The kind of failure only: the exception text holds SQL parameters (answers).
         log.warning("database unavailable at %s: %s", request.endpoint,
                     type(getattr(error, "orig", error)).__name__)
@@ -95,6 +95,14 @@ def install(app: Flask) -> None:
             if page is not None:
                 return page, 503, {"Retry-After": "30"}
         return app.handle_http_exception(ServiceUnavailable())
+
+
+def _roll_back() -> None:
+    """Roll back, or drop the session when even that fails (the connection is gone)."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        db.session.registry.clear()
 
 
 def _draft_as_loaded() -> Any:
@@ -125,7 +133,7 @@ def _same_step_again(draft: Any) -> Any:
         try:
             draft = current_draft()
         except SQLAlchemyError:
-            db.session.rollback()
+            _roll_back()
     message = gettext("We could not save this page just now. Your answers are still here: "
                       "please press Continue again in a moment.")
     return render_step(ref, draft, page_form(ref.page)(), message=message)

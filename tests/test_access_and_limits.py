@@ -224,6 +224,19 @@ def test_redis_limits_recover_after_their_window(tmp_path, monkeypatch):
         assert guess(app, "WRONG", "10.5.5.5") == 404
 
 
+def test_a_redis_outage_falls_back_to_limits_in_memory_not_to_errors(tmp_path, monkeypatch):
+    """Redis restarting must not stop people from starting, resuming or logging in."""
+    monkeypatch.setattr(limiter, "_key_prefix", "")
+    monkeypatch.setattr(limiter, "_storage_dead", False)
+    for app in make_app("sqlite", tmp_path, RATELIMIT_ENABLED=True,
+                        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",  # nothing listens there
+                        RATELIMIT_RESUME="3 per minute"):
+        assert [guess(app, "WRONG", "10.4.4.4") for _ in range(5)] == [404] * 3 + [429] * 2
+        page = app.test_client().get("/")
+        assert page.status_code == 200
+    monkeypatch.setattr(limiter, "_storage_dead", False)
+
+
 # --- a reverse proxy in front (PROXY_HOPS) ----------------------------------------------------
 
 def last_login_address(app) -> str:

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from werkzeug.datastructures import MultiDict
 
 from screener import create_app
 from screener.extensions import db
@@ -142,13 +144,13 @@ def test_get_requests_change_nothing_but_the_audit_trail(app):
     assert requested >= 4 * 20
 
 
-def test_sqlite_is_set_up_for_several_workers(app, database):
+def test_sqlite_is_set_up_for_several_workers(tmp_path):
     """R9: WAL, a busy timeout, foreign keys, durable commits."""
-    if database != "sqlite":
-        pytest.skip("SQLite only")
-    with app.app_context(), db.engine.connect() as connection:
-        pragma = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-                  for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")}
+    for app in make_app("sqlite", tmp_path):
+        with app.app_context(), db.engine.connect() as connection:
+            pragma = {name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                      for name in ("journal_mode", "busy_timeout", "foreign_keys",
+                                   "synchronous")}
     assert pragma == {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1,
                       "synchronous": 2}
 
@@ -161,6 +163,35 @@ def test_a_bottom_blood_pressure_number_above_the_top_one_gets_a_message(client)
     assert page.status_code == 200
     assert "The bottom number must be lower than the top number" in page.text
     assert 'value="130"' in page.text
+
+
+def database_gone(*args, **kwargs):
+    raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+
+
+@pytest.mark.parametrize("where", ["loading the draft", "after loading it"])
+def test_a_database_failure_anywhere_in_a_page_keeps_the_typed_values(app, client, monkeypatch,
+                                                                      where):
+    """R8 beyond the save itself (test_patient_saving.py covers the commit): a 503 page with
+    Retry-After and the values typed, never a 500."""
+    url = walk(client, BASE, stop_at="about_you/1")
+    token = csrf_token(client.get(url).text)
+    typed = dict(BASE, first_name="Typed-Name", last_name="Kept-Too")
+    if where == "loading the draft":
+        monkeypatch.setattr("screener.patient.routes.load_draft", database_gone)
+    else:
+        monkeypatch.setattr("screener.patient.routes.read_page", database_gone)
+    response = client.post(url, data=MultiDict([("csrf_token", token),
+                                                *form_fields(PAGE_BY_KEY["about_you/1"], typed)]))
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert 'value="Typed-Name"' in response.text and 'value="Kept-Too"' in response.text
+    assert "press Continue again" in response.text
+    if where == "loading the draft":  # any other page: the plain "please try again" page
+        other = client.get("/check")
+        assert other.status_code == 503 and other.headers["Retry-After"] == "30"
+    monkeypatch.undo()
+    with app.app_context():
+        assert "Typed-Name" not in repr(db.session.scalars(select(Draft.answers)).all())
 
 
 def test_more_form_parts_than_allowed_are_refused(client, app):
