@@ -203,7 +203,8 @@ def _change_trial_rows(form: Any) -> bool:
             trials.append_entry()
         return True
     remove = request.form.get("remove_trial")
-    if remove is not None and remove.isdigit() and int(remove) < len(trials.entries):
+    if remove is not None and len(remove) < 4 and remove.isascii() and remove.isdigit() and (
+            int(remove) < len(trials.entries)):  # "²".isdigit() is True; int() it is not
         rows = [entry.data for i, entry in enumerate(trials.entries) if i != int(remove)]
         while trials.entries:
             trials.pop_entry()

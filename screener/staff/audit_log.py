@@ -64,7 +64,9 @@ class AuditFilters:
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() and 0 < int(value) <= MAX_ID else None
+    if not value or len(value) > 10 or not value.isascii() or not value.isdigit():  # "²"
+        return None  # (and int() refuses strings of over 4,300 digits)
+    return int(value) if 0 < int(value) <= MAX_ID else None
 
 
 def _day(value: str | None) -> date | None:
