@@ -49,7 +49,7 @@ pytestmark = [pytest.mark.server,
 REDIS_URL = "redis://127.0.0.1:6379/0"
 SECRET_KEY = "harness-" + "k" * 40  # what server_harness.app_environment sets
 PASSWORD = "scale out pass phrase 42"
-CROWD = 8  # people at once in each fault scenario
+CROWD = 6  # people at once in each fault scenario
 SCENARIO_SECONDS = 25
 
 

@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from argon2 import PasswordHasher
@@ -81,8 +81,10 @@ def long_text(low: int, high: int) -> st.SearchStrategy[str]:
         lambda pair: (pair[0] * (pair[1] // len(pair[0]) + 1))[:pair[1]])
 
 
-text = st.one_of(st.sampled_from(NASTY), st.text(max_size=40), long_text(190, 300),
-                 long_text(4990, 5010), st.integers(-10**30, 10**30).map(str))
+short = st.one_of(st.sampled_from(NASTY), st.text(max_size=40),
+                  st.integers(-10**30, 10**30).map(str))
+# Long values (just under and over the limits) in one draw of four: parsing them is the cost.
+text = st.one_of(short, short, short, st.one_of(long_text(190, 300), long_text(4990, 5010)))
 
 
 def fields_for(name: str, good: st.SearchStrategy[str]) -> st.SearchStrategy[list]:
@@ -146,7 +148,8 @@ class Target:
         SENT[f"staff and other forms, {self.database}"] += 1
         assert_safe(response)
         if response.status_code == 413:
-            assert len(urlencode(data or [])) > self.app.config["MAX_CONTENT_LENGTH"]
+            sent = int(response.request.headers.get("Content-Length") or 0)
+            assert sent > self.app.config["MAX_CONTENT_LENGTH"], sent
             assert "413" in response.text  # the polite error page, in the person's language
         return response
 
@@ -186,10 +189,12 @@ def assert_safe(response) -> None:
         assert not re.search(r'(href|src|action)="\s*javascript:', body, re.I)
         assert "Traceback" not in body and "</style" not in body.lower()
     location = headers.get("Location", "")
-    if location:
+    if location:  # this site only (Werkzeug's own slash redirects name the host)
         parts = urlsplit(location)
-        assert not parts.netloc and not parts.scheme, location
-        assert location.startswith("/") and not location.startswith("//"), location
+        assert parts.netloc in ("", response.request.host) and parts.scheme in ("", "http"), (
+            location)
+        assert parts.netloc or (location.startswith("/") and not location.startswith("//")), (
+            location)
         assert not any(c.isspace() or not c.isprintable() for c in location), location
 
 
