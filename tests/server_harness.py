@@ -140,3 +140,20 @@ def gunicorn(env: dict[str, str], logs: Path, workers: int = 2,
         yield server
     finally:
         server.stop()
+
+
+def add_staff_account(url: str, password: str, email: str = "staff@clinic.example") -> list:
+    """A staff account in the served database (made in-process); returns the app's URL rules."""
+    from screener import create_app
+    from screener.extensions import db
+    from screener.models import User
+    from screener.staff.accounts import hash_password
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        db.session.add(User(email=email, role="staff", active=True,
+                            password_hash=hash_password(password), session_version=1))
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return list(app.url_map.iter_rules())

@@ -37,6 +37,7 @@ from http_browser import Browser, Person, session_of
 from server_harness import (
     POSTGRES_ADMIN,
     Database,
+    add_staff_account,
     app_environment,
     gunicorn,
     migrate,
@@ -110,7 +111,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
         RATELIMIT_STORAGE_URI="memory://" if redis_problem else REDIS_URL)
     try:
         migrate(env)
-        make_staff_account(database.url)
+        add_staff_account(database.url, PASSWORD)
         with ExitStack() as stack:
             a, b = start_servers(stack, env, logs, 2)
             yield Cluster(database, a, b, redis_problem, prefix)
@@ -135,21 +136,6 @@ def start_servers(stack: ExitStack, env: dict[str, str], logs, count: int) -> li
     for manager in managers:
         stack.push(manager.__exit__)
     return [future.result() for future in entered]
-
-
-def make_staff_account(url: str) -> None:
-    from screener import create_app
-    from screener.extensions import db
-    from screener.models import User
-    from screener.staff.accounts import hash_password
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
-        db.session.add(User(email="staff@clinic.example", role="staff", active=True,
-                            password_hash=hash_password(PASSWORD), session_version=1))
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
 
 
 def person_answers(n: int) -> dict[str, Any]:

@@ -31,7 +31,14 @@ from screener.questionnaire import QUESTIONS
 
 from flow_helpers import BASE, changed, form_fields, page_of
 from http_browser import Browser, Person, session_of
-from server_harness import Database, app_environment, gunicorn, migrate, sqlite_database
+from server_harness import (
+    Database,
+    add_staff_account,
+    app_environment,
+    gunicorn,
+    migrate,
+    sqlite_database,
+)
 
 pytestmark = [pytest.mark.server,
               pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")]
@@ -74,20 +81,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
 
 
 def prepare(url: str) -> list[Any]:
-    """A staff account in the served database; the URL map's rules."""
-    from screener import create_app
-    from screener.extensions import db
-    from screener.models import User
-    from screener.staff.accounts import hash_password
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
-    with app.app_context():
-        db.session.add(User(email="staff@clinic.example", role="staff", active=True,
-                            password_hash=hash_password(PASSWORD), session_version=1))
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    return list(app.url_map.iter_rules())
+    return add_staff_account(url, PASSWORD)
 
 
 # --- concurrent writers -------------------------------------------------------------------------

@@ -9,24 +9,31 @@ GHSA-jf6q-chmf-3h3v).
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
-
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher
+from typing import Any
 
 
-class NoFetching(URLFetcher):
-    """A URL fetcher that fetches nothing: any attempt stops the rendering (a bug to fix)."""
+@cache
+def _no_fetching() -> type:
+    """A URL fetcher class that fetches nothing: any attempt stops the rendering (a bug to fix).
+    WeasyPrint is imported on the first PDF, not when the app starts (it takes about 0.5 s)."""
+    from weasyprint.urls import URLFetcher
 
-    def __init__(self) -> None:
-        super().__init__(fail_on_errors=True, allowed_protocols=())
+    class NoFetching(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(fail_on_errors=True, allowed_protocols=())
 
-    def fetch(self, url, headers=None):
-        raise ValueError("the PDF may not load anything from a URL")
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError("the PDF may not load anything from a URL")
+
+    return NoFetching
 
 
 def render_pdf(html: str, stylesheets: list[str]) -> bytes:
-    fetcher = NoFetching()
+    from weasyprint import CSS, HTML
+
+    fetcher = _no_fetching()()
     sheets = [CSS(string=text, url_fetcher=fetcher) for text in stylesheets]
     return HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=sheets)
 
