@@ -64,6 +64,10 @@ class Config:
 
     DRAFT_LIFETIME_DAYS = int(os.environ.get("DRAFT_LIFETIME_DAYS", "14"))
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * DRAFT_LIFETIME_DAYS
+    # The session cookie is signed again only when it changes (signing it on every request
+    # was a tenth of a question page's time); a patient's cookie is renewed when a save
+    # extends the draft (screener/patient/routes.py), a staff session changes on every request.
+    SESSION_REFRESH_EACH_REQUEST = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

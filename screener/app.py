@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template, request
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 import config as config_module
 
-from . import hardening, i18n
+from . import fragments, hardening, i18n
 from .extensions import babel, csrf, db, limiter, migrate
 from .questionnaire.model import N_
 
@@ -79,7 +79,8 @@ def build_app(config: Any = None) -> Flask:
     _register_headers(app)
     _register_errors(app)
     hardening.install(app)
-    app.jinja_env.globals.update(clinic=_clinic(app), current_locale=lambda: str(get_locale()))
+    app.jinja_env.globals.update(clinic=_clinic(app))
+    fragments.install(app)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     if app.config["PRODUCTION"]:
         _refuse_demo_accounts(app)

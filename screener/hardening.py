@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Request, request, session
+from flask import Flask, Request, g, request, session
 from flask_babel import gettext
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
@@ -107,12 +107,8 @@ def _roll_back() -> None:
 
 def _draft_as_loaded() -> Any:
     """The person's draft as this request read it, without asking the database again."""
-    from .models import Draft
-
-    for instance in list(db.session.identity_map.values()):
-        if isinstance(instance, Draft) and "answers" in instance.__dict__:
-            return _Loaded(dict(instance.__dict__["answers"] or {}))
-    return None
+    draft = g.get("draft")
+    return _Loaded(dict(draft.answers or {})) if draft is not None else None
 
 
 class _Loaded:

@@ -5,8 +5,10 @@ once and kept."""
 
 from __future__ import annotations
 
+from babel.support import Translations
 from flask import Flask, current_app, g
 from flask_babel import get_locale, get_translations
+from wtforms.i18n import messages_path
 
 _translated: dict[tuple[str, str], str] = {}
 MAX_CACHED = 20_000  # a guard: only marked strings should ever be looked up
@@ -38,6 +40,32 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, number: int) -> str:
     return get_translations().ungettext(singular, plural, number)
+
+
+_wtforms_catalogues: dict[str, Translations] = {}
+
+
+class WTFormsTranslations:
+    """WTForms' own messages ("Not a valid choice.") in the request's language. Flask-WTF
+    reads WTForms' catalogue from disk once per request; this keeps one per language."""
+
+    @staticmethod
+    def _catalogue() -> Translations:
+        code = locale_code()
+        catalogue = _wtforms_catalogues.get(code)
+        if catalogue is None:
+            catalogue = _wtforms_catalogues[code] = Translations.load(
+                messages_path(), [code], domain="wtforms")
+        return catalogue
+
+    def gettext(self, string: str) -> str:
+        return self._catalogue().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalogue().ungettext(singular, plural, n)
+
+
+WTFORMS_TRANSLATIONS = WTFormsTranslations()
 
 
 def install(app: Flask) -> None:

@@ -98,9 +98,27 @@ def test_session_cookie_holds_an_opaque_draft_id_only(client):
     canary = "Zebulon-Canary"
     walk(client, changed(first_name=canary, anything_else=canary))
     payload = session_payload(client)
-    assert set(payload) <= {"draft", "csrf_token", "_permanent", "lang"}
+    assert set(payload) <= {"draft", "csrf_token", "_permanent", "lang", "renewed"}
     assert canary not in repr(payload)
     assert len(payload["draft"]) >= 32
+
+
+def test_the_session_cookie_is_renewed_by_a_save_not_by_every_page_view(client):
+    """Pages are not re-signed on every view (it cost a tenth of a page); a save extends the
+    draft, so the cookie that finds it is renewed too, at most once a day."""
+    url = walk(client, BASE, stop_at="reasons/1")
+    assert "Set-Cookie" not in client.get(url).headers
+    with client.session_transaction() as session:
+        session["renewed"] = 0  # last renewed long ago
+    saved = post_page(client, url, form_fields(page_of(url), BASE))
+    assert saved.status_code == 303
+    cookie = saved.headers["Set-Cookie"]
+    assert "Expires=" in cookie and "HttpOnly" in cookie
+    assert session_payload(client)["renewed"] > 0
+    following = saved.headers["Location"]
+    again = post_page(client, following, form_fields(page_of(following), BASE))
+    assert again.status_code == 303
+    assert "Set-Cookie" not in again.headers  # renewed already today
 
 
 def test_pages_must_be_filled_in_order(client):

@@ -289,6 +289,19 @@ def test_the_switch_turns_the_start_page_into_spanish(client):
     assert "Ketamine and esketamine treatment" not in page.text
 
 
+def test_two_people_in_two_languages_each_get_their_own_header_and_footer(app, client):
+    """The layout's fixed parts are rendered once per language and kept: alternate requests
+    in English and Spanish must never mix them up."""
+    other = app.test_client()
+    choose_spanish(client)
+    for _ in range(2):
+        spanish, english = client.get("/help").text, other.get("/help").text
+        assert "¿Necesita ayuda ahora?" in spanish and ">English<" in spanish
+        assert "Esto no es un diagnóstico" in spanish and "This is not a diagnosis" not in spanish
+        assert "Need help now?" in english and ">Español<" in english
+        assert "This is not a diagnosis" in english and "Esto no es un diagnóstico" not in english
+
+
 def test_a_spanish_walk_through_stores_language_neutral_answers(app, client):
     choose_spanish(client)
     url = walk(client, BASE, stop_at="phq9/1")

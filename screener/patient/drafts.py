@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from flask import g
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -36,33 +38,70 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def new_draft(lifetime_days: int, now: datetime | None = None, language: str = "en") -> Draft:
+@dataclass(slots=True)
+class DraftState:
+    """A draft as a request reads and changes it: read with one Core query and written back
+    with one UPDATE (the ORM's identity map, change tracking and reload after commit cost more
+    than the rest of a question page)."""
+
+    id: str
+    answers: dict[str, Any]
+    pages_done: list[str]
+    crisis_shown: list[str]
+    language: str
+    submission_id: int | None
+    expires_at: datetime
+
+
+DRAFTS = Draft.__table__
+_COLUMNS = [DRAFTS.c[name] for name in DraftState.__slots__]
+_BY_ID = select(*_COLUMNS).where(DRAFTS.c.id == bindparam("id"))
+
+
+def new_draft(lifetime_days: int, now: datetime | None = None, language: str = "en"
+              ) -> DraftState:
     now = now or utcnow()
-    draft = Draft(
-        id=secrets.token_urlsafe(32),
-        language=language,
-        answers={CONSENT_ID: "yes"},
-        pages_done=[],
-        crisis_shown=[],
-        created_at=now,
-        updated_at=now,
-        expires_at=now + timedelta(days=lifetime_days),
-    )
-    db.session.add(draft)
+    draft = DraftState(id=secrets.token_urlsafe(32), answers={CONSENT_ID: "yes"}, pages_done=[],
+                       crisis_shown=[], language=language, submission_id=None,
+                       expires_at=now + timedelta(days=lifetime_days))
+    db.session.execute(insert(DRAFTS).values(
+        id=draft.id, answers=draft.answers, pages_done=draft.pages_done,
+        crisis_shown=draft.crisis_shown, language=language, created_at=now, updated_at=now,
+        expires_at=draft.expires_at))
     db.session.commit()
     return draft
 
 
-def load_draft(draft_id: Any, now: datetime | None = None) -> Draft | None:
+def _state(row: Any, now: datetime | None) -> DraftState | None:
+    if row is None or row.expires_at <= (now or utcnow()):
+        return None
+    return DraftState(*row)
+
+
+def load_draft(draft_id: Any, now: datetime | None = None) -> DraftState | None:
     if not isinstance(draft_id, str) or not draft_id:
         return None
-    draft = db.session.get(Draft, draft_id)
-    if draft is None or draft.expires_at <= (now or utcnow()):
-        return None
+    draft = _state(db.session.execute(_BY_ID, {"id": draft_id}).first(), now)
+    g.draft = draft  # what this request read (kept for a database failure later on)
     return draft
 
 
-def save_page(draft: Draft, ref: PageRef, posted: dict[str, Any], lifetime_days: int,
+def _write(draft: DraftState, **values: Any) -> None:
+    """Change an unsent draft and commit; AlreadySubmitted when it was sent meanwhile (in
+    another tab or by a double click), so a sent questionnaire never changes."""
+    changed = db.session.execute(
+        update(DRAFTS).where(DRAFTS.c.id == draft.id, DRAFTS.c.submission_id.is_(None))
+        .values(updated_at=utcnow(), **values))
+    if changed.rowcount != 1:
+        db.session.rollback()
+        raise AlreadySubmitted
+    db.session.commit()
+    for name, value in values.items():
+        if name in DraftState.__slots__:
+            setattr(draft, name, value)
+
+
+def save_page(draft: DraftState, ref: PageRef, posted: dict[str, Any], lifetime_days: int,
               as_of: date | None = None) -> list[str]:
     """Store the page's answers and commit; returns the crisis rules newly shown by them
     (the caller then shows the help page first). A page with required answers still missing
@@ -73,32 +112,36 @@ def save_page(draft: Draft, ref: PageRef, posted: dict[str, Any], lifetime_days:
     result = evaluate(answers, as_of=as_of)
     fired = [f.rule_id for f in result.flags if f.rule_id in CRISIS_RULES]
     new_crisis = [rule_id for rule_id in fired if rule_id not in draft.crisis_shown]
-    draft.answers = answers
+    values: dict[str, Any] = {"answers": answers,
+                              "expires_at": utcnow() + timedelta(days=lifetime_days)}
     if ref.key not in draft.pages_done and not missing_required(ref, Answers(answers)):
-        draft.pages_done = [*draft.pages_done, ref.key]
+        values["pages_done"] = [*draft.pages_done, ref.key]
     if new_crisis:
-        draft.crisis_shown = [*draft.crisis_shown, *new_crisis]
-    draft.expires_at = utcnow() + timedelta(days=lifetime_days)
-    db.session.commit()
+        values["crisis_shown"] = [*draft.crisis_shown, *new_crisis]
+    _write(draft, **values)
     return new_crisis
 
 
-def issue_resume_code(draft: Draft) -> str:
+def set_language(draft: DraftState, language: str) -> None:
+    _write(draft, language=language)
+
+
+def issue_resume_code(draft: DraftState) -> str:
     """A new resume code for the draft (the previous one stops working). Shown once."""
     groups = [_random_code(5) for _ in range(RESUME_CODE_GROUPS)]
     code = "-".join(groups)
-    draft.resume_code_hash = hash_code(code)
-    db.session.commit()
+    _write(draft, resume_code_hash=hash_code(code))
     return code
 
 
-def find_by_resume_code(code: str, now: datetime | None = None) -> Draft | None:
+_BY_CODE = select(*_COLUMNS).where(DRAFTS.c.resume_code_hash == bindparam("code"),
+                                   DRAFTS.c.submission_id.is_(None))
+
+
+def find_by_resume_code(code: str, now: datetime | None = None) -> DraftState | None:
     if not code or len(code) > 64:
         return None
-    draft = db.session.scalar(select(Draft).where(Draft.resume_code_hash == hash_code(code)))
-    if draft is None or draft.submission_id is not None:
-        return None
-    return draft if draft.expires_at > (now or utcnow()) else None
+    return _state(db.session.execute(_BY_CODE, {"code": hash_code(code)}).first(), now)
 
 
 def _queue_copy(answers: Answers) -> dict[str, str]:
@@ -110,7 +153,7 @@ def _queue_copy(answers: Answers) -> dict[str, str]:
     }
 
 
-def build_submission(draft: Draft, result: Result) -> Submission:
+def build_submission(draft: Any, result: Result) -> Submission:
     return Submission(
         reference=_random_code(REFERENCE_LENGTH),
         draft_id=draft.id,
@@ -130,7 +173,7 @@ def build_submission(draft: Draft, result: Result) -> Submission:
     )
 
 
-def submit(draft: Draft, settings: Settings, as_of: date | None = None) -> Submission:
+def submit(draft: DraftState, settings: Settings, as_of: date | None = None) -> Submission:
     """Run the rules and store one submission per draft, however often this is called:
     the draft id is the idempotency key (UNIQUE submission.draft_id)."""
     if draft.submission_id is not None:
@@ -151,6 +194,6 @@ def submit(draft: Draft, settings: Settings, as_of: date | None = None) -> Submi
         .values(submission_id=submission.id, resume_code_hash=None)
     )
     db.session.commit()
-    db.session.refresh(draft)
+    draft.submission_id = submission.id
     return submission
 

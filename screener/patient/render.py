@@ -6,6 +6,7 @@ once per (question, language) and reused; only values and errors change per requ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ class QuestionView:
     multi: bool
     input_type: str
     autocomplete: str
+    values: frozenset[str]  # the option values, as posted
 
     @property
     def hint_id(self) -> str:
@@ -71,25 +73,41 @@ def _make_view(question: Question) -> QuestionView:
         multi=question.kind == "multi",
         input_type=INPUT_TYPES.get(question.kind, "text"),
         autocomplete=AUTOCOMPLETE.get(question.id, "off"),
+        values=frozenset(choice.value for choice in choices),
     )
 
 
-# Rendered choice questions, by (question, language, conditional, chosen value). Radio and
-# checkbox questions without errors have only a handful of states, so the macro's output is
-# kept and reused; text inputs and anything with errors is always rendered afresh.
+# Rendered choice questions, by (question, language, conditional, chosen value, errors). Radio
+# and checkbox questions have only a handful of states (their error messages are fixed texts),
+# so the macro's output is kept and reused; text inputs, whose values are whatever a person
+# typed, are always rendered afresh and never kept.
 _rendered: dict[tuple, Markup] = {}
 MAX_RENDERED = 8192
 CACHEABLE_KINDS = frozenset({"choice", "multi", "bool"})
+_UNKNOWN = object()
+
+
+def _known_state(view: QuestionView, data: Any) -> Any:
+    """A choice question's value as a cache key part, or _UNKNOWN for anything else (text, or
+    values that are not among the options: a forged request must not fill the cache)."""
+    if not (view.kind in CACHEABLE_KINDS or view.choices):
+        return _UNKNOWN
+    if data is None or isinstance(data, bool):
+        return data
+    values = view.values
+    if isinstance(data, list):
+        known = len(set(data)) == len(data) and all(str(v) in values for v in data)
+        return tuple(data) if known else _UNKNOWN
+    return (type(data).__name__, data) if str(data) in values else _UNKNOWN
 
 
 def question_html(view: QuestionView, field: Any, conditional: bool, condition: Any) -> Markup:
     """The HTML of one question, drawn by the one question macro."""
-    cacheable = not field.errors and (view.kind in CACHEABLE_KINDS or view.choices)
     key = None
-    if cacheable:
-        data = field.data
-        key = (view.id, locale_code(), conditional,
-               tuple(data) if isinstance(data, list) else data)
+    state = _known_state(view, field.data)
+    if state is not _UNKNOWN:
+        key = (view.id, locale_code(), conditional, state,
+               tuple(str(error) for error in field.errors))
         html = _rendered.get(key)
         if html is not None:
             return html
@@ -97,4 +115,21 @@ def question_html(view: QuestionView, field: Any, conditional: bool, condition: 
     html = macro(view, field, conditional, condition)
     if key is not None and len(_rendered) < MAX_RENDERED:
         _rendered[key] = html
+    return html
+
+
+def stored_question_html(view: QuestionView, stored: Any, conditional: bool, condition: Any,
+                         field: Callable[[], Any]) -> Markup:
+    """A question as a GET shows it: drawn from its stored answer. For choice questions the HTML
+    is kept by (question, language, conditional, stored value), so an unchanged page is drawn
+    without building its form; `field` builds the form's field when it is needed."""
+    state = _known_state(view, stored)
+    if state is _UNKNOWN:
+        return question_html(view, field(), conditional, condition)
+    key = ("stored", view.id, locale_code(), conditional, state)
+    html = _rendered.get(key)
+    if html is None:
+        html = question_html(view, field(), conditional, condition)
+        if len(_rendered) < MAX_RENDERED:
+            _rendered[key] = html
     return html

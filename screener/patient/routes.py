@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -21,19 +23,21 @@ from wtforms import RadioField, SelectChoice, StringField
 
 from ..extensions import db, limiter
 from ..i18n import locale_code
-from ..models import Draft, Submission
+from ..models import Submission
 from ..questionnaire import QUESTIONNAIRE, Answers
-from ..questionnaire.forms import page_form
+from ..questionnaire.forms import PatientForm, page_form
 from ..questionnaire.model import condition_as_data
 from ..rules import SUICIDE_FAMILY, Settings
 from . import bp
 from .drafts import (
     AlreadySubmitted,
+    DraftState,
     find_by_resume_code,
     issue_resume_code,
     load_draft,
     new_draft,
     save_page,
+    set_language,
     submit,
 )
 from .flow import (
@@ -48,20 +52,20 @@ from .flow import (
     shown_questions,
 )
 from .pages import answer_rows, error_summary, form_data, read_page
-from .render import question_html, question_view
+from .render import question_html, question_view, stored_question_html
 
 START = QUESTIONNAIRE.sections[0]
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(PatientForm):
     consent_store = RadioField(choices=[SelectChoice(o.value) for o in START.questions[0].options])
 
 
-class ResumeForm(FlaskForm):
+class ResumeForm(PatientForm):
     resume_code = StringField()
 
 
-def current_draft() -> Draft | None:
+def current_draft() -> DraftState | None:
     return load_draft(session.get("draft"))
 
 
@@ -73,7 +77,7 @@ def _step_url(ref: PageRef, **params: Any) -> str:
     return url_for("patient.step", section_id=ref.section.id, number=ref.number, **params)
 
 
-def _where_next(draft: Draft) -> str:
+def _where_next(draft: DraftState) -> str:
     if draft.submission_id is not None:
         return url_for("patient.confirmation")
     ref = first_incomplete(Answers(draft.answers), draft.pages_done)
@@ -93,7 +97,7 @@ def start():
 
 
 @limiter.limit(lambda: current_app.config["RATELIMIT_NEW_DRAFT"])
-def _begin(draft: Draft | None):
+def _begin(draft: DraftState | None):
     if draft is None or draft.submission_id is not None:
         language = str(get_locale())
         draft = new_draft(_lifetime(), language=language)
@@ -104,7 +108,7 @@ def _begin(draft: Draft | None):
     return redirect(_where_next(draft), code=303)
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PatientForm):
     language = StringField()
     next = StringField()
 
@@ -118,8 +122,8 @@ def choose_language():
         session["lang"] = language
         draft = current_draft()
         if draft is not None and draft.submission_id is None:
-            draft.language = language
-            db.session.commit()
+            with suppress(AlreadySubmitted):  # sent meanwhile: only the session changes
+                set_language(draft, language)
     return redirect(_local_path(form.next.data) or url_for("patient.start"), code=303)
 
 
@@ -153,18 +157,16 @@ def step(section_id: str, number: int):
     pages = applicable_pages(answers)
     if not may_visit(ref, answers, draft.pages_done, pages):
         return redirect(_where_next(draft))
-    form_class = page_form(ref.page)
-    if request.method == "GET":
-        form = form_class(data=form_data(ref, draft.answers))
-        return render_step(ref, draft, form, answers=answers, pages=pages)
-    form = form_class()
+    if request.method == "GET":  # drawn from the stored answers; no form unless needed
+        return render_step(ref, draft, None, answers=answers, pages=pages)
+    form = page_form(ref.page)()
     trial_change = _change_trial_rows(form)
     if trial_change:
         return render_step(ref, draft, form)
     later = request.form.get("action") == "later"
     posted, valid = read_page(form, ref, draft.answers, request.form, require_all=not later)
     if not valid:
-        return render_step(ref, draft, form, invalid=True)
+        return render_step(ref, draft, form, invalid=True, answers=answers, pages=pages)
     try:
         new_crisis = save_page(draft, ref, posted, _lifetime())
     except OperationalError:
@@ -174,6 +176,7 @@ def step(section_id: str, number: int):
         return render_step(ref, draft, form, message=message), 503, {"Retry-After": "30"}
     except AlreadySubmitted:
         return render_template("patient/already_sent.html", draft=draft), 409
+    _renew_cookie()
     if later:  # the code is shown once, so it comes with the crisis help when both apply
         return _show_resume_code(draft, crisis=bool(new_crisis))
     if new_crisis:
@@ -181,7 +184,15 @@ def step(section_id: str, number: int):
     return redirect(_after_save(ref, draft), code=303)
 
 
-def _after_save(ref: PageRef, draft: Draft) -> str:
+def _renew_cookie() -> None:
+    """A save extends the draft's life, so the session cookie that finds it is renewed too
+    (once a day at most: the cookie is not signed again on every request)."""
+    today = date.today().toordinal()
+    if session.get("renewed") != today:
+        session["renewed"] = today
+
+
+def _after_save(ref: PageRef, draft: DraftState) -> str:
     answers = Answers(draft.answers)
     pages = applicable_pages(answers)
     missing = first_incomplete(answers, draft.pages_done, pages)
@@ -214,7 +225,15 @@ def _change_trial_rows(form: Any) -> bool:
     return False
 
 
-def render_step(ref: PageRef, draft: Draft | None, form: Any, invalid: bool = False,
+def _condition(question: Any, ref: PageRef) -> tuple[bool, Any]:
+    """Whether the question depends on an answer on its own page, and that condition as data
+    for the page's script."""
+    if depends_on_same_page(question, ref):
+        return True, condition_as_data(question.asked_when)
+    return False, None
+
+
+def render_step(ref: PageRef, draft: DraftState | None, form: Any, invalid: bool = False,
                 message: str | None = None, answers: Answers | None = None,
                 pages: list[PageRef] | None = None) -> str:
     if answers is None:
@@ -225,10 +244,22 @@ def render_step(ref: PageRef, draft: Draft | None, form: Any, invalid: bool = Fa
     position, total = progress(ref, pages)
     shown = shown_questions(ref, answers)
     language = locale_code()
-    questions = [
-        question_html(question_view(q, language), form[q.id], depends_on_same_page(q, ref),
-                      condition_as_data(q.asked_when) if depends_on_same_page(q, ref) else None)
-        for q in shown]
+    if form is None:
+        stored = draft.answers if draft else {}
+        built: list[Any] = []
+
+        def field(question_id: str) -> Any:
+            if not built:
+                built.append(page_form(ref.page)(data=form_data(ref, stored)))
+            return built[0][question_id]
+
+        questions = [
+            stored_question_html(question_view(q, language), stored.get(q.id),
+                                 *_condition(q, ref), lambda q=q: field(q.id))
+            for q in shown]
+    else:
+        questions = [question_html(question_view(q, language), form[q.id], *_condition(q, ref))
+                     for q in shown]
     return render_template(
         "patient/step.html", ref=ref, form=form, questions=questions, invalid=invalid,
         errors=error_summary(form, shown) if invalid else [],
@@ -286,7 +317,7 @@ def save_for_later():
     return _show_resume_code(draft)
 
 
-def _show_resume_code(draft: Draft, crisis: bool = False):
+def _show_resume_code(draft: DraftState, crisis: bool = False):
     code = issue_resume_code(draft)
     return render_template("patient/resume_code.html", code=code, draft=draft, crisis=crisis)
 

@@ -37,6 +37,17 @@ from .values import EARLIEST_BIRTH_DATE
 PHONE_PATTERN = r"^[0-9+().\- ]{7,30}$"
 
 
+class PatientForm(FlaskForm):
+    """The base of the patient's forms: WTForms' own messages from a catalogue kept per
+    language (Flask-WTF would read it from disk on every request)."""
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            from ..i18n import WTFORMS_TRANSLATIONS
+
+            return WTFORMS_TRANSLATIONS
+
+
 class WholeNumberField(IntegerField):
     """An integer field with a message a person can act on."""
 
@@ -157,7 +168,7 @@ def trial_row_form() -> type[Form]:
 def page_form(page: Page) -> type[FlaskForm]:
     """The form class of one page of the questionnaire."""
     attributes = {q.id: field_for(q) for q in page.questions}
-    return type(f"PageForm_{page.questions[0].id}", (FlaskForm,), attributes)
+    return type(f"PageForm_{page.questions[0].id}", (PatientForm,), attributes)
 
 
 def trial_row_errors(row: dict[str, Any]) -> dict[str, str]:
