@@ -22,7 +22,13 @@ def locale_code() -> str:
     return code
 
 
-def gettext(message: str) -> str:
+def gettext(message: str, **variables: object) -> str:
+    """Like Flask-Babel's gettext (variables are %-formatted into the translation)."""
+    text = _translate(message)
+    return text % variables if variables else text
+
+
+def _translate(message: str) -> str:
     key = (locale_code(), message)
     try:
         return _translated[key]
@@ -70,4 +76,4 @@ WTFORMS_TRANSLATIONS = WTFormsTranslations()
 
 def install(app: Flask) -> None:
     """Replace the template gettext that Flask-Babel installed (same newstyle semantics)."""
-    app.jinja_env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    app.jinja_env.install_gettext_callables(_translate, ngettext, newstyle=True)

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from screener.extensions import db
 from screener.models import Submission
@@ -99,6 +99,28 @@ def test_a_page_costs_three_statements_whatever_the_number_of_rows(app):
     with counting_statements(app) as filtered:
         client.get(f"/staff/?status=new&after={deep_cursor}")
     assert len(filtered) <= 3
+
+
+def test_counts_stop_at_the_limit_and_say_more_than(seeded):
+    """Counting stops at STAFF_QUEUE_COUNT_LIMIT (1,000 by default): a bounded index range on
+    every page instead of a count of the whole table."""
+    client = staff_client(seeded)
+    with seeded.app_context():
+        urgent = db.session.scalar(select(func.count()).where(Submission.severity_rank == 0))
+    assert 0 < urgent < 120
+    seeded.config["STAFF_QUEUE_COUNT_LIMIT"] = 120
+    page = client.get("/staff/").text
+    assert "120 submissions" in page and f"{urgent} urgent" in page
+    assert "Download these 120 as CSV" in page
+    seeded.config["STAFF_QUEUE_COUNT_LIMIT"] = 119
+    page = client.get("/staff/").text
+    assert "More than 119 submissions" in page and "120 submissions" not in page
+    assert "Download these as CSV" in page
+    assert f"{urgent} urgent" in page
+    seeded.config["STAFF_QUEUE_COUNT_LIMIT"] = urgent - 1
+    page = client.get("/staff/?severity=urgent").text
+    assert f"More than {urgent - 1} submissions match the filters" in page
+    assert f"more than {urgent - 1} urgent" in page
 
 
 def test_the_deep_page_query_is_an_index_range_scan(app, database):

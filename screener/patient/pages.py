@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask_babel import format_date, gettext
+from flask_babel import format_date
 from werkzeug.datastructures import MultiDict
 
+from ..i18n import gettext
 from ..questionnaire import QUESTIONNAIRE, Answers, is_asked
 from ..questionnaire.forms import REQUIRED_MESSAGES, trial_row_errors
 from ..questionnaire.model import Question

@@ -15,14 +15,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from wtforms import RadioField, SelectChoice, StringField
 
 from ..extensions import db, limiter
-from ..i18n import locale_code
+from ..i18n import gettext, locale_code
 from ..models import Submission
 from ..questionnaire import QUESTIONNAIRE, Answers
 from ..questionnaire.forms import PatientForm, page_form

@@ -35,6 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "STAFF_LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("STAFF_LOGIN_LIMIT_PER_ACCOUNT",
                                                     "5 per minute;20 per hour"),
     "STAFF_QUEUE_PAGE_SIZE": 50,
+    "STAFF_QUEUE_COUNT_LIMIT": 1000,  # counts above it show as "more than 1,000"
     "CLINIC_TIMEZONE": os.environ.get("CLINIC_TIMEZONE", "UTC"),
 }
 

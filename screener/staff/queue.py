@@ -4,7 +4,9 @@ Order: urgent first, then by highest severity, then newest (severity_rank ascend
 descending, id descending). A page is found from an opaque cursor holding the (severity_rank,
 created_at, id) of a neighbouring row, never by OFFSET, so page 1,000 costs what page 1 costs:
 each page is two index range scans (the rest of the cursor's severity, then the severities after
-it) combined with UNION ALL. One query for the rows and one for the counts, whatever the size.
+it) combined with UNION ALL. One query for the rows and one for the counts, whatever the size;
+the counts stop at 1,000 (a clinic's queue longer than that needs no exact figure, and counting
+every row on every page was what made the queue slow).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import Select, and_, func, literal, or_, select, tuple_, union_all
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
@@ -142,12 +144,13 @@ class Cursor:
 @dataclass(slots=True)
 class QueuePage:
     rows: list[Any]
-    total: int
+    total: int  # up to count_limit + 1 (more than the limit: "more than 1,000")
     urgent: int
     newer: str | None = None  # cursor token of the page before (towards the top)
     older: str | None = None  # cursor token of the page after
     search: str = ""
     filters: QueueFilters = field(default_factory=QueueFilters)
+    count_limit: int = 1000
 
 
 def search_condition(term: str) -> Any:
@@ -204,9 +207,17 @@ def _rows_query(where: list[Any], cursor: Cursor | None, towards_top: bool,
     return select(both).order_by(*_queue_order(both.c, towards_top)).limit(limit)
 
 
+def _count_up_to(where: list[Any], limit: int) -> Any:
+    """How many rows match, counting no further than limit + 1: a bounded index range,
+    however many submissions the clinic has (counting all 100,000 on every page made the
+    queue wait)."""
+    matching = select(literal(1)).select_from(Submission).where(*where).limit(limit + 1)
+    return select(func.count()).select_from(matching.subquery()).scalar_subquery()
+
+
 def queue_page(filters: QueueFilters, search: str = "", after: Cursor | None = None,
                before: Cursor | None = None, size: int = 50,
-               zone: ZoneInfo | None = None) -> QueuePage:
+               zone: ZoneInfo | None = None, count_limit: int = 1000) -> QueuePage:
     """One page of the queue: two SQL statements (rows, counts) whatever the table's size."""
     where = filters.conditions(zone or ZoneInfo("UTC"))
     if search.strip():
@@ -218,13 +229,13 @@ def queue_page(filters: QueueFilters, search: str = "", after: Cursor | None = N
     rows = rows[:size]
     if towards_top:
         rows.reverse()
-    total, urgent = db.session.execute(
-        # Urgent is severity rank 0: counting from the queue index, without reading rows.
-        select(func.count(), func.coalesce(func.sum(
-            case((Submission.severity_rank == SEVERITY_RANK["urgent"], 1), else_=0)), 0))
-        .select_from(Submission).where(*where)
-    ).one()
-    page = QueuePage(rows=rows, total=total, urgent=urgent, search=search, filters=filters)
+    total, urgent = db.session.execute(select(
+        _count_up_to(where, count_limit),
+        # Urgent is severity rank 0: a range of the queue index, without reading rows.
+        _count_up_to([*where, Submission.severity_rank == SEVERITY_RANK["urgent"]], count_limit),
+    )).one()
+    page = QueuePage(rows=rows, total=total, urgent=urgent, search=search, filters=filters,
+                     count_limit=count_limit)
     if rows:
         has_newer = more if towards_top else cursor is not None
         has_older = True if towards_top else more

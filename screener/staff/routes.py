@@ -31,7 +31,7 @@ from .review import (
     every_answer,
     flag_views,
     key_scores,
-    notes_of,
+    notes_and_history,
     reevaluate,
     save_reevaluation,
     score_lines,
@@ -74,7 +74,8 @@ def queue():
         term, source = (form.q.data or "").strip(), request.form
     page = queue_page(filters, term, after=Cursor.decode(source.get("after")),
                       before=Cursor.decode(source.get("before")),
-                      size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone())
+                      size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone(),
+                      count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"])
     return render_template(
         "staff/queue.html", page=page, form=form, filters=filters,
         severities=SEVERITY_FILTERS, conditions=CONDITIONS, reasons=QUESTIONS["reasons"],
@@ -92,10 +93,11 @@ def submission(reference: str):
 
 def _submission_page(sub: Submission, note_form: NoteForm | None = None, status: int = 200):
     """Render, then record the view: the page is shown only once the audit row is stored."""
+    notes, history = notes_and_history(sub)
     page = render_template(
         "staff/submission.html", sub=sub, contact=contact_lines(sub.answers),
         scores=score_lines(sub.scores), flags=flag_views(sub.flags, sub.answers),
-        sections=every_answer(sub.answers), notes=notes_of(sub), history=status_history(sub),
+        sections=every_answer(sub.answers), notes=notes, history=history,
         note_form=note_form or NoteForm(formdata=None),
         current_rulebook=RULEBOOK_VERSION,
     )

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext
-
+from ..i18n import gettext
 from ..models import Submission
 from ..patient.pages import display_value
 from ..questionnaire import QUESTIONS
