@@ -39,9 +39,10 @@ test: $(STAMP) chromium catalogues pdf-libs
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check screener tests config.py wsgi.py
+	$(BIN)/ruff check screener tests benchmarks config.py wsgi.py
 
-bench: $(STAMP)
+bench: $(STAMP) catalogues
+	@command -v wrk >/dev/null || apt-get install -y wrk || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -119,15 +119,16 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], logs: Path, workers: int = 2,
+def gunicorn(env: dict[str, str], logs: Path, workers: int | None = 2,
              extra_args: tuple[str, ...] = ()) -> Iterator[Server]:
-    """gunicorn wsgi:app on a free port; the access log records the full request line."""
+    """gunicorn wsgi:app on a free port; the access log records the full request line.
+    workers=None: as many as the shipped gunicorn.conf.py starts (2 per core plus 1)."""
     port = free_port()
     logs.mkdir(parents=True, exist_ok=True)
     access_log, error_log = logs / f"access-{port}.log", logs / f"error-{port}.log"
     command = [
         str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
-        "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+        "--bind", f"127.0.0.1:{port}", *(["--workers", str(workers)] if workers else []),
         "--access-logfile", str(access_log), "--error-logfile", str(error_log),
         "--access-logformat", '%(h)s "%(r)s" %(s)s "%(f)s" "%(a)s"',
         "--graceful-timeout", "5", "--timeout", "30", *extra_args, "wsgi:app",

@@ -33,11 +33,16 @@ MAX_NAME_WORDS = 6
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 MAX_ROW_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
+# What a row shows. The first flag's rule id and the key scores are read out of the JSON
+# columns by the database, so a page does not decode 50 whole flag lists and score sets.
 ROW_COLUMNS = (
     Submission.id, Submission.reference, Submission.created_at, Submission.status,
     Submission.severity_rank, Submission.highest_severity, Submission.urgent,
-    Submission.flag_count, Submission.flags, Submission.scores, Submission.first_name,
-    Submission.last_name,
+    Submission.flag_count, Submission.first_name, Submission.last_name,
+    Submission.flags[(0, "rule_id")].as_string().label("first_rule_id"),
+    *(Submission.scores[key].as_integer().label(key) for key in ("phq9_total", "gad7_total")),
+    *(Submission.scores[key].as_string().label(key)
+      for key in ("phq9_band", "gad7_band", "bp_category")),
 )
 
 

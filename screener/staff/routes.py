@@ -32,6 +32,7 @@ from .review import (
     flag_views,
     key_scores,
     notes_and_history,
+    queue_rows,
     reevaluate,
     save_reevaluation,
     score_lines,
@@ -77,7 +78,8 @@ def queue():
                       size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone(),
                       count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"])
     return render_template(
-        "staff/queue.html", page=page, form=form, filters=filters,
+        "staff/queue.html", page=page, rows=queue_rows(page.rows, _zone()), form=form,
+        filters=filters,
         severities=SEVERITY_FILTERS, conditions=CONDITIONS, reasons=QUESTIONS["reasons"],
     )
 
