@@ -33,6 +33,7 @@ MAX_NAME_WORDS = 6
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 MAX_ROW_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
+KEY_COLUMNS = (Submission.severity_rank, Submission.created_at, Submission.id)
 # What a row shows. The first flag's rule id and the key scores are read out of the JSON
 # columns by the database, so a page does not decode 50 whole flag lists and score sets.
 ROW_COLUMNS = (
@@ -204,12 +205,17 @@ def _rows_query(where: list[Any], cursor: Cursor | None, towards_top: bool,
     else:
         same = base.where(Submission.severity_rank == cursor.rank, position < mark)
         other = base.where(Submission.severity_rank > cursor.rank)
+    # The two ranges pick row keys only (the queue index covers them); the page's rows are then
+    # read once, for the `limit` keys kept, not for both ranges.
     parts = [
-        select(part.order_by(*_queue_order(Submission, towards_top)).limit(limit).subquery())
+        select(part.with_only_columns(*KEY_COLUMNS)
+               .order_by(*_queue_order(Submission, towards_top)).limit(limit).subquery())
         for part in (same, other)
     ]
     both = union_all(*parts).subquery()
-    return select(both).order_by(*_queue_order(both.c, towards_top)).limit(limit)
+    kept = select(both).order_by(*_queue_order(both.c, towards_top)).limit(limit).subquery()
+    return (select(*ROW_COLUMNS).join(kept, Submission.id == kept.c.id)
+            .order_by(*_queue_order(kept.c, towards_top)))
 
 
 def _count_up_to(where: list[Any], limit: int) -> Any:

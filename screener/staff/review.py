@@ -16,7 +16,7 @@ from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..i18n import gettext
+from ..i18n import gettext, locale_code
 from ..models import STATUSES, AuditEvent, Note, Submission, User
 from ..patient.drafts import build_submission
 from ..patient.pages import display_value
@@ -116,30 +116,34 @@ class QueueRow(NamedTuple):
     scores: tuple[tuple[str, str], ...]
 
 
+_KEY_SCORE_TEXTS: dict[tuple, tuple[tuple[str, str], ...]] = {}
+MAX_KEY_SCORE_TEXTS = 8192  # score combinations are few (totals and bands), but bounded anyway
+
+
 def queue_rows(rows: list[Any], zone: ZoneInfo) -> list[QueueRow]:
     """The queue page's rows, with their labels, times and key scores made in Python: drawing
-    50 rows' worth of lookups in the template was most of the page's time."""
-    labels: dict[Any, Any] = {}  # statuses, severities and key scores repeat: look each up once
-
-    def once(key: Any, make: Any) -> Any:
-        found = labels.get(key)
-        if found is None:
-            found = labels[key] = make()
-        return found
-
+    50 rows' worth of lookups in the template was most of the page's time. Labels are looked
+    up once per page; the key scores' texts are kept by (language, scores)."""
+    language = locale_code()
+    statuses = {status: status_label(status) for status in STATUSES}
+    severities: dict[str | None, str] = {}
     views = []
     for row in rows:
-        scores = (row.phq9_total, row.phq9_band, row.gad7_total, row.gad7_band, row.bp_category)
+        key = (language, row.phq9_total, row.phq9_band, row.gad7_total, row.gad7_band,
+               row.bp_category)
+        scores = _KEY_SCORE_TEXTS.get(key)
+        if scores is None:
+            scores = tuple((line.label, line.value) for line in key_scores(row._mapping))
+            if len(_KEY_SCORE_TEXTS) < MAX_KEY_SCORE_TEXTS:
+                _KEY_SCORE_TEXTS[key] = scores
+        severity = row.highest_severity
+        if severity not in severities:
+            severities[severity] = severity_label(severity)
         views.append(QueueRow(
-            row.highest_severity or "none", row.reference, f"{row.first_name} {row.last_name}",
+            severity or "none", row.reference, f"{row.first_name} {row.last_name}",
             row.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            once(("status", row.status), lambda row=row: status_label(row.status)),
-            row.urgent,
-            once(("severity", row.highest_severity),
-                 lambda row=row: severity_label(row.highest_severity)),
-            row.first_rule_id, row.flag_count,
-            once(scores, lambda row=row: tuple((line.label, line.value)
-                                               for line in key_scores(row._mapping)))))
+            statuses.get(row.status) or status_label(row.status), row.urgent,
+            severities[severity], row.first_rule_id, row.flag_count, scores))
     return views
 
 

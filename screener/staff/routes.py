@@ -68,18 +68,16 @@ def queue():
     """GET: the queue with filters (no health information in the URL). POST: a search by
     reference, name or email, which never travels in a URL."""
     filters = QueueFilters.from_args(request.args)
-    form = SearchForm()
     source = request.args
     term = ""
-    if request.method == "POST" and form.validate():
+    if request.method == "POST" and (form := SearchForm()).validate():
         term, source = (form.q.data or "").strip(), request.form
     page = queue_page(filters, term, after=Cursor.decode(source.get("after")),
                       before=Cursor.decode(source.get("before")),
                       size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone(),
                       count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"])
     return render_template(
-        "staff/queue.html", page=page, rows=queue_rows(page.rows, _zone()), form=form,
-        filters=filters,
+        "staff/queue.html", page=page, rows=queue_rows(page.rows, _zone()), filters=filters,
         severities=SEVERITY_FILTERS, conditions=CONDITIONS, reasons=QUESTIONS["reasons"],
     )
 
