@@ -14,17 +14,22 @@ from markupsafe import Markup
 
 from .i18n import locale_code
 
-_rendered: dict[tuple[str, str, str], Markup] = {}
+_rendered: dict[tuple, Markup] = {}
+MAX_RENDERED = 4096  # a guard: the keys are page keys and small numbers, never answers
 
 
-def fragment(name: str) -> Markup:
-    key = (name, locale_code(), request.script_root)
+def fragment(name: str, **values: str | int | bool | None) -> Markup:
+    """templates/fragments/<name>.html rendered once per language and `values` (simple values
+    only, such as a page key and a step number: they are part of the cache key)."""
+    key = (name, locale_code(), request.script_root, *sorted(values.items()))
     html = _rendered.get(key)
     if html is None:
-        # Rendered with the environment's globals only (config, clinic, url_for, _): a
-        # fragment cannot see the request, the session or the user.
+        # Rendered with the environment's globals only (config, clinic, url_for, _) and the
+        # given values: a fragment cannot see the request, the session or the user.
         template = current_app.jinja_env.get_template(f"fragments/{name}.html")
-        html = _rendered[key] = template.make_module().__html__()
+        html = template.make_module(values).__html__()
+        if len(_rendered) < MAX_RENDERED:
+            _rendered[key] = html
     return html
 
 

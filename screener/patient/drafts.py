@@ -81,7 +81,10 @@ def _state(row: Any, now: datetime | None) -> DraftState | None:
 def load_draft(draft_id: Any, now: datetime | None = None) -> DraftState | None:
     if not isinstance(draft_id, str) or not draft_id:
         return None
-    draft = _state(db.session.execute(_BY_ID, {"id": draft_id}).first(), now)
+    # Read on a connection of its own, returned to the pool at once: a question page that only
+    # reads never starts the request's ORM session (which cost more than the query).
+    with db.engine.connect() as connection:
+        draft = _state(connection.execute(_BY_ID, {"id": draft_id}).first(), now)
     g.draft = draft  # what this request read (kept for a database failure later on)
     return draft
 
