@@ -22,9 +22,10 @@ def locale_code() -> str:
     return code
 
 
-def gettext(message: str, **variables: object) -> str:
-    """Like Flask-Babel's gettext (variables are %-formatted into the translation)."""
-    text = _translate(message)
+def gettext(string: str, /, **variables: object) -> str:
+    """Like Flask-Babel's gettext (variables are %-formatted into the translation; any name,
+    even "message" or "string", can be a variable)."""
+    text = _translate(string)
     return text % variables if variables else text
 
 

@@ -255,6 +255,8 @@ def test_antidepressant_rows_must_be_complete(client):
     assert errors(response) == ["Enter the name of the medicine", "Choose an answer",
                                 "Choose an answer", "Choose an answer", "Choose an answer"]
     assert 'href="#ad_trials-1-weeks"' in response.text
+    summary = response.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert "Antidepressant 1, " in summary and "Antidepressant 2, " in summary
 
 
 def test_add_and_remove_antidepressant_rows_without_javascript(app, client):

@@ -339,7 +339,9 @@ def test_nothing_is_lost_when_the_database_refuses_connections_for_a_moment(clus
         finally:
             cluster.admin_sql(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
 
-    people = crowd_fills_in(cluster, refuse)
+    # People who take a moment on each page (0.12 s): the whole questionnaire then lasts
+    # longer than the outage, however fast the pages are served.
+    people = crowd_fills_in(cluster, refuse, think=0.12)
     assert sum(p.try_again_pages for p in people) > 0  # the outage was felt, and survived
     print(report(people, "database refused connections for 1.5 s"))
     errors = cluster.a.error_log.read_text() + cluster.b.error_log.read_text()

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import SEVERITY_RANK, Draft, Submission, utcnow
 from ..questionnaire import Answers
 from ..rules import CRISIS_RULES, Result, Settings, evaluate
-from .flow import CONSENT_ID, PageRef, merge_page, missing_required
+from .flow import CONSENT_ID, PageRef, merge_and_read, missing_required
 
 # Crockford's base32 without look-alikes: easy to read out and type on a phone.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -105,19 +105,21 @@ def _write(draft: DraftState, **values: Any) -> None:
 
 
 def save_page(draft: DraftState, ref: PageRef, posted: dict[str, Any], lifetime_days: int,
-              as_of: date | None = None) -> list[str]:
+              as_of: date | None = None,
+              merged: tuple[dict[str, Any], Answers] | None = None) -> list[str]:
     """Store the page's answers and commit; returns the crisis rules newly shown by them
     (the caller then shows the help page first). A page with required answers still missing
-    (saved to finish later) is not marked done."""
+    (saved to finish later) is not marked done. `merged`: merge_and_read() of these answers,
+    when the caller has it already."""
     if draft.submission_id is not None:
         raise AlreadySubmitted
-    answers = merge_page(draft.answers, ref, posted)
-    result = evaluate(answers, as_of=as_of)
+    answers, reader = merged or merge_and_read(draft.answers, ref, posted)
+    result = evaluate(reader, as_of=as_of)
     fired = [f.rule_id for f in result.flags if f.rule_id in CRISIS_RULES]
     new_crisis = [rule_id for rule_id in fired if rule_id not in draft.crisis_shown]
     values: dict[str, Any] = {"answers": answers,
                               "expires_at": utcnow() + timedelta(days=lifetime_days)}
-    if ref.key not in draft.pages_done and not missing_required(ref, Answers(answers)):
+    if ref.key not in draft.pages_done and not missing_required(ref, reader):
         values["pages_done"] = [*draft.pages_done, ref.key]
     if new_crisis:
         values["crisis_shown"] = [*draft.crisis_shown, *new_crisis]

@@ -5,7 +5,7 @@ No Flask here: these functions take answers and return decisions, so they are te
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..questionnaire import QUESTIONNAIRE, QUESTIONS, Answers, is_asked
@@ -17,14 +17,12 @@ class PageRef:
     section: Section
     number: int  # 1-based within the section
     page: Page
+    key: str = field(init=False, compare=False)
+    question_ids: frozenset[str] = field(init=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return f"{self.section.id}/{self.number}"
-
-    @property
-    def question_ids(self) -> frozenset[str]:
-        return frozenset(q.id for q in self.page.questions)
+    def __post_init__(self) -> None:  # made once: pages are fixed, and these are read often
+        object.__setattr__(self, "key", f"{self.section.id}/{self.number}")
+        object.__setattr__(self, "question_ids", frozenset(q.id for q in self.page.questions))
 
 
 STEP_PAGES: tuple[PageRef, ...] = tuple(
@@ -100,13 +98,17 @@ def progress(ref: PageRef, pages: list[PageRef]) -> tuple[int, int]:
 def prune(answers: dict[str, Any]) -> dict[str, Any]:
     """Remove answers to questions that are no longer asked (repeatedly, for chains such as
     sex at birth -> could become pregnant -> pregnant)."""
+    return _pruned(answers)[0]
+
+
+def _pruned(answers: dict[str, Any]) -> tuple[dict[str, Any], Answers]:
     kept = dict(answers)
     while True:
         reader = Answers(kept)
         gone = [qid for qid in kept
                 if qid in QUESTIONS and not is_asked(QUESTIONS[qid], reader)]
         if not gone:
-            return kept
+            return kept, reader
         for qid in gone:
             del kept[qid]
 
@@ -114,7 +116,13 @@ def prune(answers: dict[str, Any]) -> dict[str, Any]:
 def merge_page(saved: dict[str, Any], ref: PageRef, posted: dict[str, Any]) -> dict[str, Any]:
     """The answers after saving this page: the page's answers replace what was saved for it,
     unanswered ones are not stored, and anything no longer asked is removed."""
+    return merge_and_read(saved, ref, posted)[0]
+
+
+def merge_and_read(saved: dict[str, Any], ref: PageRef, posted: dict[str, Any]
+                   ) -> tuple[dict[str, Any], Answers]:
+    """merge_page(), with the merged answers' reader (so that they are cleaned only once)."""
     merged = {k: v for k, v in saved.items() if k not in ref.question_ids}
     merged.update({k: v for k, v in posted.items()
                    if k in ref.question_ids and v is not None and v != ""})
-    return prune(merged)
+    return _pruned(merged)

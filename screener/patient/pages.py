@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import format_date
 from werkzeug.datastructures import MultiDict
@@ -16,7 +16,7 @@ from ..questionnaire import QUESTIONNAIRE, Answers, is_asked
 from ..questionnaire.forms import REQUIRED_MESSAGES, trial_row_errors
 from ..questionnaire.model import Question
 from ..questionnaire.values import parse_date
-from .flow import PageRef, applicable_pages, merge_page
+from .flow import PageRef, applicable_pages, merge_and_read
 
 SINGLE_VALUE_KINDS = ("choice", "int", "bool", "text", "longtext", "date", "email", "phone")
 
@@ -44,18 +44,26 @@ def _trial_row(row: dict[str, Any]) -> dict[str, str]:
     return kept
 
 
+class PageRead(NamedTuple):
+    posted: dict[str, Any]  # this page's answers to store
+    valid: bool
+    merged: tuple[dict[str, Any], Answers]  # all the answers with these, and their reader
+
+
 def read_page(form: Any, ref: PageRef, saved: dict[str, Any], formdata: MultiDict,
-              require_all: bool = True) -> tuple[dict[str, Any], bool]:
+              require_all: bool = True) -> PageRead:
     """Validate a posted page against the other answers. Errors are put on the form's fields;
-    returns the answers to store for this page and whether the page is valid. With
-    `require_all` False (saving to finish later) unanswered questions are not errors."""
+    returns the answers to store for this page, whether the page is valid, and the merged
+    answers (which the save reuses). With `require_all` False (saving to finish later)
+    unanswered questions are not errors."""
     form.validate()
     for question in ref.page.questions:
         if question.kind in SINGLE_VALUE_KINDS and len(formdata.getlist(question.id)) > 1:
             _add_error(form[question.id], gettext("Give one answer only"))
     posted = {q.id: _stored(q, form[q.id].data) for q in ref.page.questions
               if not _has_errors(form[q.id])}
-    merged = Answers(merge_page(saved, ref, posted))
+    combined = merge_and_read(saved, ref, posted)
+    merged = combined[1]
     for question in ref.page.questions:
         field = form[question.id]
         if not is_asked(question, merged):
@@ -70,7 +78,8 @@ def read_page(form: Any, ref: PageRef, saved: dict[str, Any], formdata: MultiDic
             kind = "choice" if question.options else question.kind  # a rating scale is a choice
             _add_error(field, gettext(REQUIRED_MESSAGES.get(kind, "Enter an answer")))
     _check_blood_pressure(form, ref, merged)
-    return posted, not any(_has_errors(form[q.id]) for q in ref.page.questions)
+    return PageRead(posted, not any(_has_errors(form[q.id]) for q in ref.page.questions),
+                    combined)
 
 
 def _has_errors(field: Any) -> bool:

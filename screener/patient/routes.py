@@ -164,11 +164,11 @@ def step(section_id: str, number: int):
     if trial_change:
         return render_step(ref, draft, form)
     later = request.form.get("action") == "later"
-    posted, valid = read_page(form, ref, draft.answers, request.form, require_all=not later)
-    if not valid:
+    read = read_page(form, ref, draft.answers, request.form, require_all=not later)
+    if not read.valid:
         return render_step(ref, draft, form, invalid=True, answers=answers, pages=pages)
     try:
-        new_crisis = save_page(draft, ref, posted, _lifetime())
+        new_crisis = save_page(draft, ref, read.posted, _lifetime(), merged=read.merged)
     except OperationalError:
         db.session.rollback()
         message = gettext("We could not save this page just now. Your answers are still here: "
@@ -181,7 +181,7 @@ def step(section_id: str, number: int):
         return _show_resume_code(draft, crisis=bool(new_crisis))
     if new_crisis:
         return redirect(url_for("patient.help_page"), code=303)
-    return redirect(_after_save(ref, draft), code=303)
+    return redirect(_after_save(ref, draft, read.merged[1]), code=303)
 
 
 def _renew_cookie() -> None:
@@ -192,8 +192,7 @@ def _renew_cookie() -> None:
         session["renewed"] = today
 
 
-def _after_save(ref: PageRef, draft: DraftState) -> str:
-    answers = Answers(draft.answers)
+def _after_save(ref: PageRef, draft: DraftState, answers: Answers) -> str:
     pages = applicable_pages(answers)
     missing = first_incomplete(answers, draft.pages_done, pages)
     if request.args.get("return") == "check":

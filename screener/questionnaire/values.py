@@ -153,6 +153,9 @@ class Answers:
     __slots__ = ("values",)
 
     def __init__(self, raw: Any) -> None:
+        if type(raw) is Answers:  # already cleaned: share its values (they are never changed)
+            self.values = raw.values
+            return
         values: dict[str, Any] = {}
         if isinstance(raw, Mapping):
             cleaners = CLEANERS
