@@ -15,10 +15,22 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
@@ -190,21 +202,23 @@ def _queue_order(columns: Any, reverse: bool = False) -> list[Any]:
     return [columns.severity_rank.asc(), columns.created_at.desc(), columns.id.desc()]
 
 
-def _rows_query(where: list[Any], cursor: Cursor | None, towards_top: bool,
-                limit: int) -> Select:
+def _rows_query(where: list[Any], with_cursor: bool, towards_top: bool, limit: int) -> Select:
     """The rows after the cursor in queue order (or before it, nearest first, when going
-    towards the top of the queue)."""
+    towards the top of the queue). The cursor's values are bound parameters (CURSOR_RANK,
+    CURSOR_AT, CURSOR_ID), so one statement serves every page of the same view."""
     base = select(*ROW_COLUMNS).where(*where)
-    if cursor is None:
+    if not with_cursor:
         return base.order_by(*_queue_order(Submission)).limit(limit)
     position = tuple_(Submission.created_at, Submission.id)
-    mark = tuple_(literal(cursor.created_at, Submission.created_at.type), literal(cursor.id))
+    mark = tuple_(bindparam("cursor_at", type_=Submission.created_at.type),
+                  bindparam("cursor_id", type_=Integer))
+    rank = bindparam("cursor_rank", type_=Integer)
     if towards_top:
-        same = base.where(Submission.severity_rank == cursor.rank, position > mark)
-        other = base.where(Submission.severity_rank < cursor.rank)
+        same = base.where(Submission.severity_rank == rank, position > mark)
+        other = base.where(Submission.severity_rank < rank)
     else:
-        same = base.where(Submission.severity_rank == cursor.rank, position < mark)
-        other = base.where(Submission.severity_rank > cursor.rank)
+        same = base.where(Submission.severity_rank == rank, position < mark)
+        other = base.where(Submission.severity_rank > rank)
     # The two ranges pick row keys only (the queue index covers them); the page's rows are then
     # read once, for the `limit` keys kept, not for both ranges.
     parts = [
@@ -226,25 +240,46 @@ def _count_up_to(where: list[Any], limit: int) -> Any:
     return select(func.count()).select_from(matching.subquery()).scalar_subquery()
 
 
+def _statements(where: list[Any], with_cursor: bool, towards_top: bool, limit: int,
+                count_limit: int) -> tuple[Select, Select]:
+    """The rows statement and the counts statement of one view of the queue."""
+    counts = select(
+        _count_up_to(where, count_limit),
+        # Urgent is severity rank 0: a range of the queue index, without reading rows.
+        _count_up_to([*where, Submission.severity_rank == SEVERITY_RANK["urgent"]], count_limit),
+    )
+    return _rows_query(where, with_cursor, towards_top, limit), counts
+
+
+@lru_cache(maxsize=256)
+def _view_statements(filters: QueueFilters, zone: ZoneInfo, with_cursor: bool,
+                     towards_top: bool, limit: int, count_limit: int) -> tuple[Select, Select]:
+    """Statements kept per view (filters hold no health information; a search is never kept):
+    building them cost more than running them."""
+    return _statements(filters.conditions(zone), with_cursor, towards_top, limit, count_limit)
+
+
 def queue_page(filters: QueueFilters, search: str = "", after: Cursor | None = None,
                before: Cursor | None = None, size: int = 50,
                zone: ZoneInfo | None = None, count_limit: int = 1000) -> QueuePage:
     """One page of the queue: two SQL statements (rows, counts) whatever the table's size."""
-    where = filters.conditions(zone or ZoneInfo("UTC"))
-    if search.strip():
-        where.append(search_condition(search))
+    zone = zone or ZoneInfo("UTC")
     towards_top = before is not None and after is None
     cursor = before if towards_top else after
-    rows = list(db.session.execute(_rows_query(where, cursor, towards_top, size + 1)))
+    shape = (cursor is not None, towards_top, size + 1, count_limit)
+    if search.strip():
+        where = [*filters.conditions(zone), search_condition(search)]
+        rows_statement, counts_statement = _statements(where, *shape)
+    else:
+        rows_statement, counts_statement = _view_statements(filters, zone, *shape)
+    bound = {} if cursor is None else {
+        "cursor_rank": cursor.rank, "cursor_at": cursor.created_at, "cursor_id": cursor.id}
+    rows = list(db.session.execute(rows_statement, bound))
     more = len(rows) > size
     rows = rows[:size]
     if towards_top:
         rows.reverse()
-    total, urgent = db.session.execute(select(
-        _count_up_to(where, count_limit),
-        # Urgent is severity rank 0: a range of the queue index, without reading rows.
-        _count_up_to([*where, Submission.severity_rank == SEVERITY_RANK["urgent"]], count_limit),
-    )).one()
+    total, urgent = db.session.execute(counts_statement).one()
     page = QueuePage(rows=rows, total=total, urgent=urgent, search=search, filters=filters,
                      count_limit=count_limit)
     if rows:
