@@ -37,8 +37,15 @@ CONSENT_ID = QUESTIONNAIRE.sections[0].questions[0].id
 def depends_on_same_page(question: Question, ref: PageRef) -> bool:
     """True when the question's condition reads an answer given on the same page; such a
     question is always rendered (JavaScript may hide it) and decided when the page is saved."""
-    condition = question.asked_when
-    return condition is not None and any(q in ref.question_ids for q in condition.questions)
+    return question.id in _SAME_PAGE_CONDITION.get(ref.key, ())
+
+
+_SAME_PAGE_CONDITION: dict[str, frozenset[str]] = {
+    ref.key: frozenset(
+        q.id for q in ref.page.questions
+        if q.asked_when is not None and any(c in ref.question_ids for c in q.asked_when.questions))
+    for ref in STEP_PAGES
+}
 
 
 def shown_questions(ref: PageRef, answers: Answers) -> list[Question]:

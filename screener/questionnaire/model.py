@@ -51,13 +51,14 @@ class Any_:
     """True when any of its conditions holds."""
 
     conditions: tuple[Condition, ...]
+    questions: tuple[str, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:  # read on every page: made once
+        object.__setattr__(self, "questions",
+                           tuple(q for c in self.conditions for q in c.questions))
 
     def holds(self, answers: AnswerReader) -> bool:
         return any(c.holds(answers) for c in self.conditions)
-
-    @property
-    def questions(self) -> tuple[str, ...]:
-        return tuple(q for c in self.conditions for q in c.questions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +66,14 @@ class All_:
     """True when all of its conditions hold."""
 
     conditions: tuple[Condition, ...]
+    questions: tuple[str, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:  # read on every page: made once
+        object.__setattr__(self, "questions",
+                           tuple(q for c in self.conditions for q in c.questions))
 
     def holds(self, answers: AnswerReader) -> bool:
         return all(c.holds(answers) for c in self.conditions)
-
-    @property
-    def questions(self) -> tuple[str, ...]:
-        return tuple(q for c in self.conditions for q in c.questions)
 
 
 Condition = When | Any_ | All_
