@@ -78,13 +78,19 @@ def _state(row: Any, now: datetime | None) -> DraftState | None:
     return DraftState(*row)
 
 
-def load_draft(draft_id: Any, now: datetime | None = None) -> DraftState | None:
+def load_draft(draft_id: Any, now: datetime | None = None,
+               to_change: bool = False) -> DraftState | None:
+    """The unsent or sent draft with this id, unless it expired. A request that will only read
+    uses a connection of its own, returned to the pool at once (it never starts the ORM
+    session, which cost more than the query); one that will write (`to_change`) reads on the
+    session's connection, which its UPDATE then uses."""
     if not isinstance(draft_id, str) or not draft_id:
         return None
-    # Read on a connection of its own, returned to the pool at once: a question page that only
-    # reads never starts the request's ORM session (which cost more than the query).
-    with db.engine.connect() as connection:
-        draft = _state(connection.execute(_BY_ID, {"id": draft_id}).first(), now)
+    if to_change:
+        draft = _state(db.session.execute(_BY_ID, {"id": draft_id}).first(), now)
+    else:
+        with db.engine.connect() as connection:
+            draft = _state(connection.execute(_BY_ID, {"id": draft_id}).first(), now)
     g.draft = draft  # what this request read (kept for a database failure later on)
     return draft
 

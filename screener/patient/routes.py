@@ -66,7 +66,7 @@ class ResumeForm(PatientForm):
 
 
 def current_draft() -> DraftState | None:
-    return load_draft(session.get("draft"))
+    return load_draft(session.get("draft"), to_change=request.method == "POST")
 
 
 def _lifetime() -> int:
