@@ -329,3 +329,23 @@ def test_save_for_later_with_a_crisis_answer_shows_help_with_the_code(client):
     response = send(client, "safety/2", answers, action="later")
     main = response.text.split("<main", 1)[1]
     assert main.index("988") < main.index('class="resume-code"')
+
+
+def test_a_code_asked_for_just_as_another_tab_sends_the_answers(app, client, monkeypatch):
+    """The draft was read as unsent, then sent from another tab before the code was stored:
+    the person is told the answers were sent (409), never a 500, and no code is kept."""
+    from screener.patient import routes
+    from screener.patient.drafts import load_draft
+
+    assert walk(client, BASE) == "/check"
+    page = client.get("/check")
+    with app.app_context():
+        draft_id = db.session.scalars(select(Draft.id)).one()
+        unsent = load_draft(draft_id)  # what the slower request read
+    assert client.post("/submit", data={"csrf_token": csrf_token(page.text)}).status_code == 303
+    monkeypatch.setattr(routes, "load_draft", lambda *args, **kwargs: unsent)
+    response = client.post("/save-for-later", data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 409
+    assert "already sent" in response.text
+    with app.app_context():
+        assert db.session.scalars(select(Draft.resume_code_hash)).one() is None

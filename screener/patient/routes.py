@@ -317,7 +317,10 @@ def save_for_later():
 
 
 def _show_resume_code(draft: DraftState, crisis: bool = False):
-    code = issue_resume_code(draft)
+    try:
+        code = issue_resume_code(draft)
+    except AlreadySubmitted:  # sent from another tab a moment ago: nothing left to resume
+        return render_template("patient/already_sent.html", draft=draft), 409
     return render_template("patient/resume_code.html", code=code, draft=draft, crisis=crisis)
 
 
