@@ -85,7 +85,7 @@ def install(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_unavailable(error: SQLAlchemyError):
-        draft = _draft_as_loaded()
+        draft = g.get("draft")  # as this request read it, without asking the database again
         _roll_back()
         # The kind of failure only: the exception text holds SQL parameters (answers).
         log.warning("database unavailable at %s: %s", request.endpoint,
@@ -103,19 +103,6 @@ def _roll_back() -> None:
         db.session.rollback()
     except SQLAlchemyError:
         db.session.registry.clear()
-
-
-def _draft_as_loaded() -> Any:
-    """The person's draft as this request read it, without asking the database again."""
-    draft = g.get("draft")
-    return _Loaded(dict(draft.answers or {})) if draft is not None else None
-
-
-class _Loaded:
-    __slots__ = ("answers",)
-
-    def __init__(self, answers: dict[str, Any]) -> None:
-        self.answers = answers
 
 
 def _same_step_again(draft: Any) -> Any:

@@ -103,18 +103,25 @@ def _known_state(view: QuestionView, data: Any) -> Any:
 
 def question_html(view: QuestionView, field: Any, conditional: bool, condition: Any) -> Markup:
     """The HTML of one question, drawn by the one question macro."""
-    key = None
     state = _known_state(view, field.data)
-    if state is not _UNKNOWN:
-        key = (view.id, locale_code(), conditional, state,
-               tuple(str(error) for error in field.errors))
-        html = _rendered.get(key)
-        if html is not None:
-            return html
+    if state is _UNKNOWN:
+        return _draw(view, field, conditional, condition)
+    key = (view.id, locale_code(), conditional, state,
+           tuple(str(error) for error in field.errors))
+    return _kept(key, lambda: _draw(view, field, conditional, condition))
+
+
+def _draw(view: QuestionView, field: Any, conditional: bool, condition: Any) -> Markup:
     macro = get_template_attribute("macros/question.html", "question")
-    html = macro(view, field, conditional, condition)
-    if key is not None and len(_rendered) < MAX_RENDERED:
-        _rendered[key] = html
+    return macro(view, field, conditional, condition)
+
+
+def _kept(key: tuple, draw: Callable[[], Markup]) -> Markup:
+    html = _rendered.get(key)
+    if html is None:
+        html = draw()
+        if len(_rendered) < MAX_RENDERED:
+            _rendered[key] = html
     return html
 
 
@@ -127,9 +134,4 @@ def stored_question_html(view: QuestionView, stored: Any, conditional: bool, con
     if state is _UNKNOWN:
         return question_html(view, field(), conditional, condition)
     key = ("stored", view.id, locale_code(), conditional, state)
-    html = _rendered.get(key)
-    if html is None:
-        html = question_html(view, field(), conditional, condition)
-        if len(_rendered) < MAX_RENDERED:
-            _rendered[key] = html
-    return html
+    return _kept(key, lambda: question_html(view, field(), conditional, condition))
