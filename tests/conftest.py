@@ -39,6 +39,20 @@ def postgres_unavailable() -> str | None:
     return _postgres_problem[0] or None
 
 
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def redis_unavailable() -> str | None:
+    """Why Redis cannot be used, or None."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
+    except Exception as error:  # any failure means: skip, and say why
+        return f"Redis at {REDIS_URL} did not answer: {error}"
+    return None
+
+
 def make_app(database: str, tmp_path, **overrides) -> Iterator[Flask]:
     config = {"TESTING": True, "RATELIMIT_ENABLED": False, "SERVER_NAME": None, **overrides}
     schema = None

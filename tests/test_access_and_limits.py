@@ -27,26 +27,15 @@ from screener.extensions import db, limiter
 from screener.models import AuditEvent, Draft
 from screener.staff import accounts, auth
 
-from conftest import make_app
+from conftest import REDIS_URL, make_app, redis_unavailable
 from flow_helpers import BASE, changed, csrf_token, post_page, walk
 from staff_helpers import install_clock, make_user, post_login, staff_client
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 LIMITS_PASSWORD = "rate limited pass phrase 5"
 pytestmark = pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")
 
 SENT_CANARY = "Zyxwq-Sent"  # a person who sent their answers
 DRAFT_CANARY = "Zyxwq-Draft"  # a person half-way, with a resume code
-
-
-def redis_unavailable() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
-    except Exception as error:  # any failure means: skip, and say why
-        return f"Redis at {REDIS_URL} did not answer: {error}"
-    return None
 
 
 def send_answers(client, answers: dict) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 
 import pytest
 
-from conftest import postgres_unavailable
+from conftest import REDIS_URL, postgres_unavailable, redis_unavailable
 from flow_helpers import BASE, changed, form_fields, page_of
 from http_browser import Browser, Person, session_of
 from server_harness import (
@@ -47,21 +47,10 @@ from server_harness import (
 pytestmark = [pytest.mark.server,
               pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")]
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 SECRET_KEY = "harness-" + "k" * 40  # what server_harness.app_environment sets
 PASSWORD = "scale out pass phrase 42"
 CROWD = 6  # people at once in each fault scenario
 SCENARIO_SECONDS = 25
-
-
-def redis_unavailable() -> str | None:
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
-    except Exception as error:  # any failure means: skip, and say why
-        return f"Redis at {REDIS_URL} did not answer: {error}"
-    return None
 
 
 @dataclass
