@@ -35,8 +35,11 @@ chromium:
 	@test -x /usr/bin/chromium || apt-get install -y chromium || \
 		(apt-get update && apt-get install -y chromium)
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist; 2 = this project's machines' cores).
+# `make test TEST_WORKERS=0` runs it in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) chromium catalogues pdf-libs
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check screener tests benchmarks config.py wsgi.py

@@ -16,6 +16,8 @@ from flask import Flask
 from screener import create_app
 from screener.extensions import db
 
+from hostile_count import SENT, shortfall
+
 # The real-browser fixtures (one Playwright and one live server for the whole run).
 pytest_plugins = ["browser_support"]
 
@@ -96,3 +98,33 @@ def app(database, tmp_path) -> Iterator[Flask]:
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# --- the run's hostile-request count, added up across pytest-xdist workers -------------------
+
+_problems: list[str] = []
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workeroutput"):  # an xdist worker: hand the counts to the controller
+        config.workeroutput["hostile_sent"] = dict(SENT)
+        return
+    problem = shortfall(SENT, chosen=bool(config.getoption("-k") or config.getoption("-m")))
+    if problem:
+        _problems.append(problem)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """An xdist worker finished: add its hostile-request counts to the run's."""
+    SENT.update(getattr(node, "workeroutput", {}).get("hostile_sent", {}))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if SENT:
+        terminalreporter.write_line(f"hostile requests this run: {sum(SENT.values()):,} "
+                                    f"{dict(SENT)}")
+    for problem in _problems:
+        terminalreporter.write_line(f"FAILED (hostile-input volume): {problem}", red=True)

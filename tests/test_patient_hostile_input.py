@@ -9,7 +9,6 @@ requests is set by HOSTILE_EXAMPLES (default 2,500 here, more in the staff forms
 from __future__ import annotations
 
 import copy
-import os
 import re
 
 import pytest
@@ -26,10 +25,9 @@ from screener.questionnaire.values import CLEANERS
 
 from conftest import make_app
 from flow_helpers import csrf_token, personas, walk
-from hostile_count import SENT
+from hostile_count import EXAMPLES, SENT
 
 BASE = copy.deepcopy(personas()[0]["answers"]) if personas() else {}
-EXAMPLES = int(os.environ.get("HOSTILE_EXAMPLES", "2500"))
 pytestmark = pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")
 
 NASTY = [
