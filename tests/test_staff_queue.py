@@ -260,6 +260,37 @@ def test_filters_are_kept_in_the_page_links(seeded):
         assert "severity=caution" in next_link
 
 
+
+def chosen_in_filter_form(page: str) -> dict[str, str]:
+    form = re.search(r'<form method="get"[^>]*class="filters".*?</form>', page, re.S).group(0)
+    chosen = {}
+    for name, options in re.findall(r'<select id="f-[a-z]+" name="([a-z]+)">(.*?)</select>',
+                                    form, re.S):
+        chosen.update((name, value) for value in re.findall(
+            r'<option value="([^"]*)" selected', options))
+    chosen.update((name, value) for name, value in re.findall(
+        r'<input type="date" id="f-[a-z]+" name="([a-z]+)" value="([^"]+)"', form))
+    return chosen
+
+
+def test_the_filter_form_shows_the_filters_in_use_and_only_those(seeded):
+    """The form is drawn once per combination of filters and kept: each page must still show
+    its own choices (and the way to clear them only when there are any)."""
+    client = staff_client(seeded)
+    views = [
+        ("/staff/?status=closed&severity=caution",
+         {"status": "closed", "severity": "caution"}),
+        ("/staff/?condition=depression&from=2026-01-02&to=2026-03-04",
+         {"condition": "depression", "from": "2026-01-02", "to": "2026-03-04"}),
+        ("/staff/?severity=none", {"severity": "none"}),
+        ("/staff/", {}),
+        ("/staff/?status=closed&severity=caution", {"status": "closed", "severity": "caution"}),
+    ]
+    for url, expected in views * 2:  # the second time from what was kept
+        page = client.get(url).text
+        assert chosen_in_filter_form(page) == expected, url
+        assert ("Clear filters" in page) == bool(expected), url
+
 # --- search ----------------------------------------------------------------------------------
 
 def search(client, term: str, url: str = "/staff/"):

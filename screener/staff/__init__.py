@@ -75,6 +75,16 @@ def init_app(app: Flask) -> None:
     # Flask-Login's own "protection" would also write `_fresh` into patients' sessions.
     login_manager.session_protection = None
     app.register_blueprint(bp)
+    # For templates rendered without a request context's helpers, such as the queue's filter
+    # form (a fragment drawn once per language and filters).
+    from ..models import STATUSES
+    from ..questionnaire import QUESTIONS
+    from .queue import SEVERITY_FILTERS
+    from .review import severity_label, status_label
+
+    app.jinja_env.globals.update(
+        status_label=status_label, severity_label=severity_label, queue_statuses=STATUSES,
+        queue_severities=SEVERITY_FILTERS, queue_reasons=QUESTIONS["reasons"])
 
 
 from . import admin, audit_log, exports, login, routes  # noqa: E402, F401  (views attach to bp)

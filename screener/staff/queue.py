@@ -274,12 +274,14 @@ def queue_page(filters: QueueFilters, search: str = "", after: Cursor | None = N
         rows_statement, counts_statement = _view_statements(filters, zone, *shape)
     bound = {} if cursor is None else {
         "cursor_rank": cursor.rank, "cursor_at": cursor.created_at, "cursor_id": cursor.id}
-    rows = list(db.session.execute(rows_statement, bound))
+    # Column selects run on the session's connection (the ORM adds nothing to plain rows).
+    connection = db.session.connection()
+    rows = connection.execute(rows_statement, bound).all()
     more = len(rows) > size
     rows = rows[:size]
     if towards_top:
         rows.reverse()
-    total, urgent = db.session.execute(counts_statement).one()
+    total, urgent = connection.execute(counts_statement).one()
     page = QueuePage(rows=rows, total=total, urgent=urgent, search=search, filters=filters,
                      count_limit=count_limit)
     if rows:

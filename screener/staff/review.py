@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..i18n import gettext, locale_code
+from ..i18n import gettext
 from ..models import STATUSES, AuditEvent, Note, Submission, User
 from ..patient.drafts import build_submission
 from ..patient.pages import display_value
@@ -99,52 +98,6 @@ def key_scores(scores: dict[str, Any]) -> list[ScoreLine]:
         ScoreLine("GAD-7", _with_band(scores.get("gad7_total"), scores.get("gad7_band"))),
         ScoreLine(gettext("BP"), bp_label(scores.get("bp_category"))),
     ]
-
-
-class QueueRow(NamedTuple):
-    """One queue row as the template writes it (unpacked in the loop: no attribute lookups)."""
-
-    severity: str  # the row's CSS class: a severity or "none"
-    reference: str
-    name: str
-    received: str
-    status: str
-    urgent: bool
-    severity_label: str
-    rule_id: str | None
-    flag_count: int
-    scores: tuple[tuple[str, str], ...]
-
-
-_KEY_SCORE_TEXTS: dict[tuple, tuple[tuple[str, str], ...]] = {}
-MAX_KEY_SCORE_TEXTS = 8192  # score combinations are few (totals and bands), but bounded anyway
-
-
-def queue_rows(rows: list[Any], zone: ZoneInfo) -> list[QueueRow]:
-    """The queue page's rows, with their labels, times and key scores made in Python: drawing
-    50 rows' worth of lookups in the template was most of the page's time. Labels are looked
-    up once per page; the key scores' texts are kept by (language, scores)."""
-    language = locale_code()
-    statuses = {status: status_label(status) for status in STATUSES}
-    severities: dict[str | None, str] = {}
-    views = []
-    for row in rows:
-        key = (language, row.phq9_total, row.phq9_band, row.gad7_total, row.gad7_band,
-               row.bp_category)
-        scores = _KEY_SCORE_TEXTS.get(key)
-        if scores is None:
-            scores = tuple((line.label, line.value) for line in key_scores(row._mapping))
-            if len(_KEY_SCORE_TEXTS) < MAX_KEY_SCORE_TEXTS:
-                _KEY_SCORE_TEXTS[key] = scores
-        severity = row.highest_severity
-        if severity not in severities:
-            severities[severity] = severity_label(severity)
-        views.append(QueueRow(
-            severity or "none", row.reference, f"{row.first_name} {row.last_name}",
-            row.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            statuses.get(row.status) or status_label(row.status), row.urgent,
-            severities[severity], row.first_rule_id, row.flag_count, scores))
-    return views
 
 
 def _number(value: Any) -> str:

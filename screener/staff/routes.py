@@ -12,7 +12,6 @@ from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
 from ..models import STATUSES, Submission
-from ..questionnaire import QUESTIONS
 from ..rules import RULEBOOK_VERSION, RULES, SEVERITIES, SOURCES, Settings
 from . import audit, bp
 from .forms import (
@@ -22,7 +21,8 @@ from .forms import (
     SearchForm,
     StatusForm,
 )
-from .queue import CONDITIONS, SEVERITY_FILTERS, Cursor, QueueFilters, by_reference, queue_page
+from .queue import Cursor, QueueFilters, by_reference, queue_page
+from .queue_table import queue_rows_html
 from .review import (
     StatusConflict,
     add_note,
@@ -32,11 +32,9 @@ from .review import (
     flag_views,
     key_scores,
     notes_and_history,
-    queue_rows,
     reevaluate,
     save_reevaluation,
     score_lines,
-    severity_label,
     status_history,
     status_label,
 )
@@ -59,8 +57,7 @@ def staff_time(moment: datetime | None) -> str:
 
 @bp.context_processor
 def staff_helpers() -> dict:
-    return {"status_label": status_label, "severity_label": severity_label,
-            "key_scores": key_scores, "STATUSES": STATUSES, "rulebook_version": RULEBOOK_VERSION}
+    return {"key_scores": key_scores, "STATUSES": STATUSES, "rulebook_version": RULEBOOK_VERSION}
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -77,8 +74,7 @@ def queue():
                       size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone(),
                       count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"])
     return render_template(
-        "staff/queue.html", page=page, rows=queue_rows(page.rows, _zone()), filters=filters,
-        severities=SEVERITY_FILTERS, conditions=CONDITIONS, reasons=QUESTIONS["reasons"],
+        "staff/queue.html", page=page, rows=queue_rows_html(page.rows, _zone()), filters=filters,
     )
 
 
