@@ -46,8 +46,9 @@ EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 MAX_ROW_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
 KEY_COLUMNS = (Submission.severity_rank, Submission.created_at, Submission.id)
-# What a row shows. The first flag's rule id and the key scores are read out of the JSON
-# columns by the database, so a page does not decode 50 whole flag lists and score sets.
+# What a row shows (screener/staff/queue_table.py unpacks rows in this order). The first flag's
+# rule id and the key scores are read out of the JSON columns by the database, so a page does
+# not decode 50 whole flag lists and score sets.
 ROW_COLUMNS = (
     Submission.id, Submission.reference, Submission.created_at, Submission.status,
     Submission.severity_rank, Submission.highest_severity, Submission.urgent,

@@ -92,13 +92,15 @@ def queue_rows_html(rows: Iterable[Any], zone: ZoneInfo) -> Markup:
     fixed = texts.fixed
     out = []
     for row in rows:
-        rule_id = row.first_rule_id
-        flag = (texts.badge(row.highest_severity, row.urgent)
-                + RULE_ID.format(rule_id=escape(rule_id))) if rule_id else texts.no_flags
+        # Unpacked in the order of ROW_COLUMNS in screener/staff/queue.py.
+        (_, reference, created_at, status, _, severity, urgent, flag_count, first_name,
+         last_name, rule_id, *_) = row
+        flag = (texts.badge(severity, urgent) + RULE_ID.format(rule_id=escape(rule_id))
+                if rule_id else texts.no_flags)
         out.append(ROW.format(
-            css=escape(row.highest_severity or "none"), reference=escape(row.reference),
-            name=escape(f"{row.first_name} {row.last_name}"),
-            received=row.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            status=texts.status(row.status), flag=flag, flag_count=int(row.flag_count or 0),
+            css=escape(severity or "none"), reference=escape(reference),
+            name=escape(f"{first_name} {last_name}"),
+            received=created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            status=texts.status(status), flag=flag, flag_count=int(flag_count or 0),
             scores=_scores_html(language, row), **fixed))
     return Markup("".join(out))  # noqa: S704  (every value above is escaped or the app's own)
