@@ -145,6 +145,16 @@ def clean(question: Question, value: Any) -> Any:
     return None if value is None else CLEANERS[question.id](value)
 
 
+# The two commonest kinds, cleaned inline by Answers (a call per answer was a third of the
+# rules' time): a choice's allowed values, and a whole number's range. Same results as CLEANERS.
+_CHOICES: dict[str, frozenset[str]] = {
+    qid: frozenset(q.values) for qid, q in QUESTIONS.items() if q.kind == "choice"}
+_RANGES: dict[str, tuple[int, int]] = {
+    qid: (q.minimum if q.minimum is not None else -(10**9),
+          q.maximum if q.maximum is not None else 10**9)
+    for qid, q in QUESTIONS.items() if q.kind == "int"}
+
+
 class Answers:
     """Cleaned read access to a mapping of stored answers keyed by question id.
 
@@ -158,10 +168,22 @@ class Answers:
         else:
             values = {}
             if isinstance(raw, Mapping):
-                cleaner_of = CLEANERS.get
+                choices_of, range_of, cleaner_of = _CHOICES.get, _RANGES.get, CLEANERS.get
                 for question_id, given in raw.items():
-                    if given is None or not isinstance(question_id, str) or (
-                            cleaner := cleaner_of(question_id)) is None:
+                    if given is None or not isinstance(question_id, str):
+                        continue
+                    allowed = choices_of(question_id)
+                    if allowed is not None:
+                        if isinstance(given, str) and given in allowed:
+                            values[question_id] = given
+                        continue
+                    bounds = range_of(question_id)
+                    if bounds is not None and type(given) is int:  # not bool, not a subclass
+                        if bounds[0] <= given <= bounds[1]:
+                            values[question_id] = given
+                        continue
+                    cleaner = cleaner_of(question_id)
+                    if cleaner is None:
                         continue
                     value = cleaner(given)
                     if value is not None:

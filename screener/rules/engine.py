@@ -80,10 +80,14 @@ def _flag(rule: Rule, because: tuple[str, ...], case: Case) -> Flag:
                 _in_question_order(because))
 
 
+# Each suppression's `by` as a set, for one set test per suppression instead of a loop.
+_SUPPRESSIONS_BY = tuple((frozenset(s.by), s) for s in SUPPRESSIONS)
+
+
 def _suppressed(fired: dict[str, tuple[str, ...]]) -> set[str]:
     hidden: set[str] = set()
-    for suppression in SUPPRESSIONS:
-        if not any(rule_id in fired for rule_id in suppression.by):
+    for by, suppression in _SUPPRESSIONS_BY:
+        if by.isdisjoint(fired):
             continue
         for target in suppression.hides:
             because = fired.get(target)
@@ -97,8 +101,8 @@ def _suppressed(fired: dict[str, tuple[str, ...]]) -> set[str]:
 
 def missing_safety(answers: Answers) -> tuple[str, ...]:
     """Safety questions that the skip logic asks but that are unanswered."""
-    return tuple(
-        q.id for q in SAFETY_QUESTIONS if is_asked(q, answers) and answers.get(q.id) is None
+    return tuple(  # the cheap test first: most safety questions are answered
+        q.id for q in SAFETY_QUESTIONS if answers.get(q.id) is None and is_asked(q, answers)
     )
 
 
@@ -111,10 +115,10 @@ def evaluate(answers: Mapping[str, Any] | Any, as_of: date | None = None,
     reader = Answers(answers)
     case = Case(reader, compute_scores(reader, as_of, settings), settings, as_of)
     fired: dict[str, tuple[str, ...]] = {}
-    for rule in RULES:
-        because = rule.test(case)
+    for rule_id, test in _TESTS:
+        because = test(case)
         if because:
-            fired[rule.id] = because
+            fired[rule_id] = because
     hidden = _suppressed(fired) if len(fired) > 1 else set()
     shown = sorted((rule_id for rule_id in fired if rule_id not in hidden), key=_RULE_RANK.get)
     flags = tuple(_flag(_RULES_BY_ID[rule_id], fired[rule_id], case) for rule_id in shown)
@@ -128,3 +132,4 @@ def evaluate(answers: Mapping[str, Any] | Any, as_of: date | None = None,
 
 
 _RULES_BY_ID = {r.id: r for r in RULES}
+_TESTS = tuple((r.id, r.test) for r in RULES)  # in rulebook order
