@@ -450,3 +450,20 @@ def test_severities_and_version():
 def test_safety_question_ids_exist_in_the_questionnaire(question):
     text = require_design_file(RULES_MD.with_name("questionnaire.md")).read_text(encoding="utf-8")
     assert f"`{question}`" in text
+
+
+@PROPERTY_SETTINGS
+@given(answers=answer_sets())
+def test_the_answers_reader_cleans_each_answer_as_its_question_cleaner_does(answers):
+    """Answers cleans choices and whole numbers inline (for speed): the same values, and only
+    those, that each question's own cleaner keeps."""
+    from screener.questionnaire import QUESTIONS, Answers
+    from screener.questionnaire.values import clean
+
+    expected = {}
+    for question_id, value in answers.items():
+        if isinstance(question_id, str) and question_id in QUESTIONS:
+            cleaned = clean(QUESTIONS[question_id], value)
+            if cleaned is not None:
+                expected[question_id] = cleaned
+    assert Answers(answers).values == expected
