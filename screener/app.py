@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from flask import Flask, g, render_template, request
 from flask_babel import gettext
 from sqlalchemy import event
@@ -140,17 +142,24 @@ def _clinic(app: Flask) -> dict[str, Any]:
     }
 
 
-def _locale() -> str:
+def _locale() -> Locale:
     """Staff pages are in English; patients get their chosen language, else the browser's."""
     from flask import current_app, session
 
     languages = tuple(current_app.config["LANGUAGES"])
     if (request.blueprint or "").startswith("staff"):
-        return languages[0]
+        return _parsed(languages[0])
     chosen = session.get("lang")
     if chosen in languages:
-        return chosen
-    return request.accept_languages.best_match(languages) or languages[0]
+        return _parsed(chosen)
+    return _parsed(request.accept_languages.best_match(languages) or languages[0])
+
+
+@cache
+def _parsed(code: str) -> Locale:
+    """Babel's Locale for a configured language code, parsed once (Flask-Babel parsed it on
+    every request)."""
+    return Locale.parse(code)
 
 
 @event.listens_for(Engine, "connect")

@@ -87,7 +87,8 @@ def load_draft(draft_id: Any, now: datetime | None = None,
     if not isinstance(draft_id, str) or not draft_id:
         return None
     if to_change:
-        draft = _state(db.session.execute(_BY_ID, {"id": draft_id}).first(), now)
+        # The session's connection itself: the ORM adds nothing to a plain row.
+        draft = _state(db.session.connection().execute(_BY_ID, {"id": draft_id}).first(), now)
     else:
         with db.engine.connect() as connection:
             draft = _state(connection.execute(_BY_ID, {"id": draft_id}).first(), now)

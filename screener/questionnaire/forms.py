@@ -179,11 +179,19 @@ def trial_row_form() -> type[Form]:
     return type("TrialRowForm", (Form,), attributes)
 
 
-@cache
+_PAGE_FORMS: dict[int, tuple[Page, type[FlaskForm]]] = {}
+
+
 def page_form(page: Page) -> type[FlaskForm]:
-    """The form class of one page of the questionnaire."""
-    attributes = {q.id: field_for(q) for q in page.questions}
-    return type(f"PageForm_{page.questions[0].id}", (PatientForm,), attributes)
+    """The form class of one page of the questionnaire, made once per page. Kept by the page's
+    identity: hashing a frozen Page (all its questions) on every request cost more than the
+    look-up."""
+    kept = _PAGE_FORMS.get(id(page))
+    if kept is None or kept[0] is not page:
+        attributes = {q.id: field_for(q) for q in page.questions}
+        kept = _PAGE_FORMS[id(page)] = (
+            page, type(f"PageForm_{page.questions[0].id}", (PatientForm,), attributes))
+    return kept[1]
 
 
 def trial_row_errors(row: dict[str, Any]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from .forms import (
     StatusForm,
 )
 from .queue import Cursor, QueueFilters, by_reference, queue_page
-from .queue_table import queue_rows_html
+from .queue_table import queue_rows
 from .review import (
     StatusConflict,
     add_note,
@@ -74,7 +74,7 @@ def queue():
                       size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone(),
                       count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"])
     return render_template(
-        "staff/queue.html", page=page, rows=queue_rows_html(page.rows, _zone()), filters=filters,
+        "staff/queue.html", page=page, rows=queue_rows(page.rows, _zone()), filters=filters,
     )
 
 
