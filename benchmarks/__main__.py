@@ -1,11 +1,11 @@
 """`make bench`: every hot path measured against its floor in one run; writes docs/performance.md.
 
 Never part of `make test`: timings belong here, as ratios against floors measured in the same
-run (machines differ and are noisy). gunicorn with the shipped configuration serves the app on
-127.0.0.1 with a temporary SQLite database seeded with 100,000 submissions; wrk makes the load
-(fixed durations and connection counts). The floors are registered only when BENCHMARK=1:
-/bench/hello, and /bench/form (a Flask-WTF form of ten radio questions: GET renders it from a
-template file, POST validates it and inserts a row).
+run (machines differ and are noisy), their rounds interleaved. gunicorn with the shipped
+configuration serves the app on 127.0.0.1 with a temporary SQLite database seeded with 100,000
+submissions; wrk makes the load (fixed durations and connection counts). The floors are
+registered only when BENCHMARK=1: /bench/hello, and /bench/form (a Flask-WTF form of ten radio
+questions: GET renders it from a template file, POST validates it and inserts a row).
 
 Exit status 1, with the reason, when a target is missed.
 """
@@ -45,7 +45,7 @@ from server_harness import (  # noqa: E402
 SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SEED = int(os.environ.get("BENCH_SUBMISSIONS", "100000"))
-DEEP_PAGE = max(2, min(1000, SEED // 50))  # page 1,000 with the full seed
+DEEP_PAGE = max(2, min(1000, SEED // 200))  # page 1,000 with the full seed (any page size)
 MIXED_SECONDS = int(os.environ.get("BENCH_MIXED_SECONDS", "60"))
 MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", "10000"))
 # A quick trial run can write elsewhere: BENCH_REPORT=/tmp/trial.md
@@ -88,8 +88,15 @@ def staff_client(base: str, email: str, password: str) -> Client:
 
 # --- measurements ----------------------------------------------------------------------------
 
-def repeated(url: str, **kwargs) -> Run:
-    return median_run([wrk(url, SECONDS, **kwargs) for _ in range(ROUNDS)])
+def interleaved(loads: dict[str, dict]) -> dict[str, Run]:
+    """Each load ROUNDS times, the rounds taken in turn (every endpoint once, then again), and
+    the median round of each: a machine that slows down or speeds up during the run then moves
+    a page and its floor alike, instead of whichever block of rounds it happened to fall on."""
+    rounds: dict[str, list[Run]] = {name: [] for name in loads}
+    for _ in range(ROUNDS):
+        for name, load in loads.items():
+            rounds[name].append(wrk(seconds=SECONDS, **load))
+    return {name: median_run(taken) for name, taken in rounds.items()}
 
 
 def evaluate_speed() -> dict[str, float]:
@@ -137,7 +144,7 @@ def statement_counts(database_url: str, email: str, password: str) -> dict[str, 
                 "submission": count(f"/staff/submissions/{reference}")}
 
 
-def deep_cursor(app, page_number: int, size: int = 50) -> str:
+def deep_cursor(app, page_number: int) -> str:
     """The cursor that opens queue page `page_number`: the last row of the page before."""
     from sqlalchemy import select
 
@@ -145,6 +152,7 @@ def deep_cursor(app, page_number: int, size: int = 50) -> str:
     from screener.models import Submission
     from screener.staff.queue import Cursor
 
+    size = app.config["STAFF_QUEUE_PAGE_SIZE"]
     with app.app_context():
         row = db.session.execute(
             select(Submission.severity_rank, Submission.created_at, Submission.id)
@@ -304,19 +312,20 @@ def main() -> int:
         from screener import create_app
 
         deep = deep_cursor(create_app({"SQLALCHEMY_DATABASE_URI": database.url}), DEEP_PAGE)
-        runs = {
-            "hello": repeated(base + "/bench/hello"),
-            "bare_get": repeated(base + "/bench/form", headers=bare_cookie),
-            "step_get": repeated(base + "/q/phq9/1", headers=cookie),
-            "bare_post": repeated(base + "/bench/form", method="POST", body=bare_body,
-                                  headers=bare_cookie),
-            "step_post": repeated(base + "/q/phq9/1", method="POST", body=valid,
-                                  headers=cookie),
-            "step_post_invalid": repeated(base + "/q/phq9/1", method="POST", body=invalid,
-                                          headers=cookie),
-            "queue_first": repeated(base + "/staff/", headers=staff_cookie),
-            "queue_deep": repeated(base + "/staff/?after=" + deep, headers=staff_cookie),
+        loads = {
+            "hello": dict(url=base + "/bench/hello"),
+            "bare_get": dict(url=base + "/bench/form", headers=bare_cookie),
+            "step_get": dict(url=base + "/q/phq9/1", headers=cookie),
+            "bare_post": dict(url=base + "/bench/form", method="POST", body=bare_body,
+                              headers=bare_cookie),
+            "step_post": dict(url=base + "/q/phq9/1", method="POST", body=valid,
+                              headers=cookie),
+            "step_post_invalid": dict(url=base + "/q/phq9/1", method="POST", body=invalid,
+                                      headers=cookie),
+            "queue_first": dict(url=base + "/staff/", headers=staff_cookie),
+            "queue_deep": dict(url=base + "/staff/?after=" + deep, headers=staff_cookie),
         }
+        runs = interleaved(loads)
         results["runs"] = {name: vars(run) for name, run in runs.items()}
         results["weight"] = page_weight(base, patient)
 

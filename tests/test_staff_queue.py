@@ -94,8 +94,9 @@ def test_a_page_costs_three_statements_whatever_the_number_of_rows(app):
     with counting_statements(app) as deep_page:
         deep = client.get(f"/staff/?after={deep_cursor}").text
     assert len(small) == len(first_page) == len(deep_page) <= 3
-    assert references(page) == order[:50]
-    assert references(deep) == order[1501:1551]
+    size = app.config["STAFF_QUEUE_PAGE_SIZE"]
+    assert references(page) == order[:size]
+    assert references(deep) == order[1501:1501 + size]
     with counting_statements(app) as filtered:
         client.get(f"/staff/?status=new&after={deep_cursor}")
     assert len(filtered) <= 3
@@ -396,3 +397,11 @@ def test_the_queue_sql_is_parameterised(seeded):
     assert not [s for s in statements if "o'brien" in s.lower()]
     with seeded.app_context():
         assert db.session.execute(text("select count(*) from submission")).scalar() == 120
+
+
+def test_a_page_shows_25_rows_unless_the_clinic_chooses_otherwise(app):
+    seed(app, 30)
+    client = staff_client(app)
+    first = client.get("/staff/").text
+    assert len(references(first)) == 25
+    assert len(references(client.get(links(first, "next")).text)) == 5
