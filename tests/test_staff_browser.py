@@ -22,7 +22,7 @@ def staff_server(tmp_path_factory):
     with serve(tmp_path_factory.mktemp("staff-browser")) as server:
         yield server
 
-WIDTHS = {"desktop": (1280, 900), "tablet": (820, 1180)}
+WIDTHS = {"desktop": (1280, 900), "tablet": (820, 1180), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def serious_violations(page) -> list[str]:
 
 
 @pytest.mark.parametrize("size", list(WIDTHS))
-def test_the_queue_and_a_submission_at_desktop_and_tablet_width(browser, staff_site, size):
+def test_the_queue_and_a_submission_at_desktop_tablet_and_phone_width(browser, staff_site, size):
     width, height = WIDTHS[size]
     context, page = logged_in_page(browser, staff_site, width, height)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
