@@ -14,25 +14,28 @@ from markupsafe import Markup
 
 from .i18n import locale_code
 
-_rendered: dict[tuple, Markup] = {}
-MAX_RENDERED = 4096  # a guard: the keys are page keys and small numbers, never answers
+_rendered: dict[str, dict[tuple, Markup]] = {}  # per fragment: one cannot crowd out another
+MAX_RENDERED = 4096  # per fragment, a guard: keys are page keys, filters, scores, never answers
 
 
 def fragment(name: str, **values: str | int | bool | None) -> Markup:
     """templates/fragments/<name>.html (or the template `name` when it ends in .html, such as a
     staff fragment kept with the staff templates) rendered once per language and `values`
     (simple values only, such as a page key and a step number: they are part of the cache
-    key)."""
-    key = (name, locale_code(), request.script_root, *sorted(values.items()))
-    html = _rendered.get(key)
+    key). Each fragment keeps at most MAX_RENDERED versions; past that it is drawn each time."""
+    kept = _rendered.get(name)
+    if kept is None:
+        kept = _rendered.setdefault(name, {})
+    key = (locale_code(), request.script_root, *sorted(values.items()))
+    html = kept.get(key)
     if html is None:
         # Rendered with the environment's globals only (config, clinic, url_for, _) and the
         # given values: a fragment cannot see the request, the session or the user.
         path = name if name.endswith(".html") else f"fragments/{name}.html"
         template = current_app.jinja_env.get_template(path)
         html = template.make_module(values).__html__()
-        if len(_rendered) < MAX_RENDERED:
-            _rendered[key] = html
+        if len(kept) < MAX_RENDERED:
+            kept[key] = html
     return html
 
 
