@@ -32,9 +32,14 @@ def whole_number(value: Any) -> int | None:
     return None
 
 
-def _number_cleaner(question: Question) -> Callable[[Any], int | None]:
+def _bounds(question: Question) -> tuple[int, int]:
     low = question.minimum if question.minimum is not None else -(10**9)
     high = question.maximum if question.maximum is not None else 10**9
+    return low, high
+
+
+def _number_cleaner(question: Question) -> Callable[[Any], int | None]:
+    low, high = _bounds(question)
 
     def clean_number(value: Any) -> int | None:
         number = whole_number(value)
@@ -150,9 +155,7 @@ def clean(question: Question, value: Any) -> Any:
 _CHOICES: dict[str, frozenset[str]] = {
     qid: frozenset(q.values) for qid, q in QUESTIONS.items() if q.kind == "choice"}
 _RANGES: dict[str, tuple[int, int]] = {
-    qid: (q.minimum if q.minimum is not None else -(10**9),
-          q.maximum if q.maximum is not None else 10**9)
-    for qid, q in QUESTIONS.items() if q.kind == "int"}
+    qid: _bounds(q) for qid, q in QUESTIONS.items() if q.kind == "int"}
 
 
 class Answers:

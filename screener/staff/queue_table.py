@@ -1,7 +1,7 @@
 """The queue table's rows, prepared for templates/staff/queue.html.
 
 Fifty rows of seven cells were most of the queue page's time: some 750 escapes and 400 look-ups
-a page. What is the same on many rows is now drawn once and kept: the highest-flag cell per
+a page. What is the same on many rows is drawn once and kept: the highest-flag cell per
 (language, severity, urgent, rule id) and the key scores per (language, scores), both as
 fragments (screener/fragments.py: scores and rule ids, never a name or an answer); status names
 are looked up once a page. A row is then a tuple the template unpacks, with eight values.
@@ -33,25 +33,16 @@ class QueueRow(NamedTuple):
 
 def queue_rows(rows: Iterable[Any], zone: ZoneInfo) -> list[QueueRow]:
     statuses = {status: status_label(status) for status in STATUSES}
-    flags: dict[tuple, Markup] = {}  # this page's cells, by their values
-    scores: dict[tuple, Markup] = {}
     views = []
     for row in rows:
         # Unpacked in the order of ROW_COLUMNS in screener/staff/queue.py.
         (_, reference, created_at, status, _, severity, urgent, flag_count, first_name,
          last_name, rule_id, phq9_total, gad7_total, phq9_band, gad7_band, bp_category) = row
-        flag_key = (severity, bool(urgent), rule_id)
-        flag = flags.get(flag_key)
-        if flag is None:
-            flag = flags[flag_key] = fragment(
-                "staff/fragments/flag_badge.html", severity=severity, urgent=bool(urgent),
-                rule_id=rule_id)
-        scores_key = (phq9_total, phq9_band, gad7_total, gad7_band, bp_category)
-        key_scores = scores.get(scores_key)
-        if key_scores is None:
-            key_scores = scores[scores_key] = fragment(
-                "staff/fragments/key_scores.html", phq9_total=phq9_total, phq9_band=phq9_band,
-                gad7_total=gad7_total, gad7_band=gad7_band, bp_category=bp_category)
+        flag = fragment("staff/fragments/flag_badge.html", severity=severity,
+                        urgent=bool(urgent), rule_id=rule_id)
+        key_scores = fragment(
+            "staff/fragments/key_scores.html", phq9_total=phq9_total, phq9_band=phq9_band,
+            gad7_total=gad7_total, gad7_band=gad7_band, bp_category=bp_category)
         views.append(QueueRow(
             severity or "none", reference, f"{first_name} {last_name}",
             created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),

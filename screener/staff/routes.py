@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
-from ..models import STATUSES, Submission
+from ..models import Submission
 from ..rules import RULEBOOK_VERSION, RULES, SEVERITIES, SOURCES, Settings
 from . import audit, bp
 from .forms import (
@@ -30,7 +30,6 @@ from .review import (
     contact_lines,
     every_answer,
     flag_views,
-    key_scores,
     notes_and_history,
     reevaluate,
     save_reevaluation,
@@ -57,7 +56,7 @@ def staff_time(moment: datetime | None) -> str:
 
 @bp.context_processor
 def staff_helpers() -> dict:
-    return {"key_scores": key_scores, "STATUSES": STATUSES, "rulebook_version": RULEBOOK_VERSION}
+    return {"rulebook_version": RULEBOOK_VERSION}
 
 
 @bp.route("/", methods=["GET", "POST"])
