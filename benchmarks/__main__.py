@@ -39,6 +39,7 @@ from server_harness import (  # noqa: E402
     app_environment,
     gunicorn,
     migrate,
+    postgres_database,
     sqlite_database,
 )
 
@@ -121,7 +122,8 @@ def evaluate_speed() -> dict[str, float]:
             "floor_ms": statistics.median(taken[floor])}
 
 
-def statement_counts(database_url: str, email: str, password: str) -> dict[str, int]:
+def statement_counts(database_url: str, email: str, password: str,
+                     deep_page: int = DEEP_PAGE) -> dict[str, int]:
     """SQL statements per staff queue page and per submission page, in-process."""
     from sqlalchemy import event, select
 
@@ -149,8 +151,28 @@ def statement_counts(database_url: str, email: str, password: str) -> dict[str, 
             return len(counted)
 
         return {"queue": count("/staff/"),
-                "queue_deep": count("/staff/?after=" + deep_cursor(app, DEEP_PAGE)),
+                "queue_deep": count("/staff/?after=" + deep_cursor(app, deep_page)),
                 "submission": count(f"/staff/submissions/{reference}")}
+
+
+def postgres_statement_counts() -> dict[str, int] | str:
+    """The same counts on PostgreSQL (production's database, where the audit log's advisory
+    lock is one more statement), on a database of its own seeded with a few hundred rows: the
+    counts do not depend on the row count. The reason instead when the server does not answer."""
+    try:
+        database = postgres_database()
+    except Exception as error:  # any failure to reach it is reported, not fatal
+        return f"PostgreSQL did not answer ({type(error).__name__})"
+    try:
+        env = app_environment(database)
+        migrate(env)
+        flask(env, "demo", "seed", "--count", "300")
+        printed = flask(env, "demo", "staff")
+        email = re.search(r"email:\s+(\S+)", printed).group(1)
+        password = re.search(r"password:\s+(\S+)", printed).group(1)
+        return statement_counts(database.url, email, password, deep_page=10)
+    finally:
+        database.drop()
 
 
 def deep_cursor(app, page_number: int) -> str:
@@ -298,6 +320,7 @@ def main() -> int:
 
     results["rules"] = rules
     results["statements"] = statement_counts(database.url, email, password)
+    results["statements_postgresql"] = postgres_statement_counts()
 
     with gunicorn(env, folder / "logs", workers=None) as server:  # the shipped worker count
         base = server.url
@@ -399,9 +422,13 @@ def judge(r: dict) -> list[str]:
                 if check(r) < target]
     if r["runs"]["queue_first"]["p95_ms"] > 50:
         failures.append(f"queue first page p95 {r['runs']['queue_first']['p95_ms']:.1f} ms > 50")
-    for page, limit in (("queue", 3), ("queue_deep", 3), ("submission", 6)):
-        if r["statements"][page] > limit:
-            failures.append(f"{page}: {r['statements'][page]} SQL statements > {limit}")
+    for database, counts in (("SQLite", r["statements"]),
+                             ("PostgreSQL", r["statements_postgresql"])):
+        if isinstance(counts, str):  # not measured: the report says why
+            continue
+        for page, limit in (("queue", 3), ("queue_deep", 3), ("submission", 6)):
+            if counts[page] > limit:
+                failures.append(f"{page}: {counts[page]} SQL statements on {database} > {limit}")
     if r["rules"]["evaluate_ms"] > 0.1:
         failures.append(f"evaluate() median {r['rules']['evaluate_ms']:.3f} ms > 0.1")
     weight = r["weight"]
@@ -421,6 +448,12 @@ def judge(r: dict) -> list[str]:
     return failures
 
 
+def statement_line(counts: dict[str, int] | str) -> str:
+    if isinstance(counts, str):
+        return counts
+    return f"{counts['queue']} / {counts['queue_deep']} / {counts['submission']}"
+
+
 def write_report(r: dict, failures: list[str]) -> None:
     from importlib.metadata import version
 
@@ -437,9 +470,9 @@ def write_report(r: dict, failures: list[str]) -> None:
          f"{runs['queue_first']['p95_ms']:.1f} ms", "<= 50 ms"),
         ("Staff queue page 1,000 vs page 1", f"{ratio(r, 'queue_deep', 'queue_first'):.0%}",
          ">= 80 %"),
-        ("SQL statements: queue page / page 1,000 / submission page",
-         f"{r['statements']['queue']} / {r['statements']['queue_deep']} / "
-         f"{r['statements']['submission']}", "<= 3 / 3 / 6"),
+        ("SQL statements: queue page / page 1,000 / submission page (SQLite; PostgreSQL)",
+         f"{statement_line(r['statements'])}; {statement_line(r['statements_postgresql'])}",
+         "<= 3 / 3 / 6"),
         ("`evaluate()` median", f"{r['rules']['evaluate_ms']:.3f} ms "
          f"({r['rules']['evaluate_ms'] / r['rules']['floor_ms']:.1f}x a JSON round trip)",
          "<= 0.1 ms"),

@@ -6,7 +6,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    FetchedValue,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -166,5 +177,8 @@ class AuditEvent(db.Model):
     detail: Mapped[str] = mapped_column(String(500), default="")
     client_ip: Mapped[str] = mapped_column(String(64), default="")
     outcome: Mapped[str] = mapped_column(String(20), default="ok")
-    previous_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Set by the INSERT itself (screener/staff/audit.py), which hands it back: FetchedValue
+    # asks for it in RETURNING instead of a later SELECT. It adds no DDL.
+    previous_hash: Mapped[str] = mapped_column(String(64), default="",
+                                               server_default=FetchedValue())
     row_hash: Mapped[str] = mapped_column(String(64), default="")

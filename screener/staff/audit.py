@@ -5,9 +5,11 @@ Tamper evidence (security.md L2): every row stores the hash of the row before it
 SHA-256 over its own fields and that hash, so editing or deleting a row breaks the chain at that
 row; `flask audit verify` walks it. Rows are chained in id order, so writers take turns: on
 PostgreSQL a transaction-scoped advisory lock is taken before the INSERT (ids are then handed out
-in lock order); on SQLite the INSERT itself takes the database's single write lock. The hashes
-are filled in right after the INSERT, in the same transaction, so the caller still commits (or
-rolls back) the audit row together with its change. No route edits or deletes audit rows.
+in lock order); on SQLite the INSERT itself takes the database's single write lock. The INSERT
+reads the hash of the row before it (so it must come after the lock: a statement sees what was
+committed when it began) and hands it back; the row's own hash is filled in right after, in the
+same transaction, so the caller still commits (or rolls back) the audit row together with its
+change. No route edits or deletes audit rows.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from flask import has_request_context, request
 from flask_sqlalchemy.session import Session
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensions import db
@@ -73,6 +75,11 @@ def chain_hash(row: Any, previous_hash: str) -> str:
     return hashlib.sha256(json.dumps(fields, ensure_ascii=False).encode()).hexdigest()
 
 
+_TABLE = AuditEvent.__table__
+_LAST_HASH = func.coalesce(select(_TABLE.c.row_hash).order_by(_TABLE.c.id.desc()).limit(1)
+                           .scalar_subquery(), "")
+
+
 def _new_events(session: Any) -> list[AuditEvent]:
     return [o for o in session.new if isinstance(o, AuditEvent)]
 
@@ -84,6 +91,8 @@ def _take_turn(session: Any, flush_context: Any, instances: Any) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    for row in _new_events(session):
+        row.previous_hash = _LAST_HASH
 
 
 @event.listens_for(Session, "after_flush")
@@ -92,16 +101,16 @@ def _link(session: Any, flush_context: Any) -> None:
     if not events:
         return
     connection = session.connection()
-    table = AuditEvent.__table__
+    # The first new row's INSERT read the hash of the row before it (and RETURNING gave it
+    # back); the rows after it in this flush follow it with no row of another writer between.
+    previous = events[0].previous_hash
     for row in events:
-        previous = connection.execute(
-            select(table.c.row_hash).where(table.c.id < row.id)
-            .order_by(table.c.id.desc()).limit(1)).scalar() or ""
         digest = chain_hash(row, previous)
-        connection.execute(update(table).where(table.c.id == row.id)
+        connection.execute(update(_TABLE).where(_TABLE.c.id == row.id)
                            .values(previous_hash=previous, row_hash=digest))
         set_committed_value(row, "previous_hash", previous)
         set_committed_value(row, "row_hash", digest)
+        previous = digest
 
 
 @dataclass(frozen=True, slots=True)
