@@ -153,7 +153,7 @@ def test_the_page_costs_at_most_six_statements_with_notes(app, database, staff, 
         page_of(staff, reference)
     # The user, the submission, its notes and status history (one UNION ALL), and the view's
     # audit row: its INSERT (which reads the previous row's hash) and its own hash; on
-    # PostgreSQL also the advisory lock that puts audit writers in turn. Six on either database.
+    # PostgreSQL also the advisory lock that puts audit writers in turn (six there, five on SQLite).
     lock = 1 if database == "postgresql" else 0
     assert len(statements) == 5 + lock, statements
     assert sum("UNION ALL" in statement for statement in statements) == 1
