@@ -57,8 +57,29 @@ def page_applies(ref: PageRef, answers: Answers) -> bool:
     return any(is_asked(q, answers) for q in ref.page.questions)
 
 
+# The answers that decide which pages apply: those read by the conditions of pages that can
+# be left out (a page with one question always asked always applies).
+_DECIDING: tuple[str, ...] = tuple(sorted({
+    qid for ref in STEP_PAGES if all(q.asked_when is not None for q in ref.page.questions)
+    for q in ref.page.questions for qid in q.asked_when.questions}))
+# The pages that apply, kept by those answers (every request of the flow asks; the answers
+# that decide it change far less often than the pages are drawn). Bounded: once full, new
+# combinations are worked out each time and not kept.
+_applicable: dict[tuple, tuple[PageRef, ...]] = {}
+MAX_APPLICABLE = 4096
+
+
 def applicable_pages(answers: Answers) -> list[PageRef]:
-    return [ref for ref in STEP_PAGES if page_applies(ref, answers)]
+    key = tuple(tuple(v) if type(v) is list else v for v in map(answers.get, _DECIDING))
+    try:
+        return list(_applicable[key])
+    except KeyError:
+        pages = tuple(ref for ref in STEP_PAGES if page_applies(ref, answers))
+        if len(_applicable) < MAX_APPLICABLE:
+            _applicable[key] = pages
+        return list(pages)
+    except TypeError:  # an unhashable answer: not kept
+        return [ref for ref in STEP_PAGES if page_applies(ref, answers)]
 
 
 def missing_required(ref: PageRef, answers: Answers) -> list[Question]:
