@@ -66,7 +66,7 @@ class ResumeForm(PatientForm):
 
 
 def current_draft() -> DraftState | None:
-    return load_draft(session.get("draft"), to_change=request.method == "POST")
+    return load_draft(session.get("draft"))
 
 
 def _lifetime() -> int:
