@@ -25,7 +25,7 @@ from ..extensions import db, limiter
 from ..i18n import gettext, locale_code
 from ..models import Submission
 from ..questionnaire import QUESTIONNAIRE, Answers
-from ..questionnaire.forms import PatientForm, page_form
+from ..questionnaire.forms import PatientForm, page_form, posted_page
 from ..questionnaire.model import condition_as_data
 from ..rules import SUICIDE_FAMILY, Settings
 from . import bp
@@ -159,7 +159,7 @@ def step(section_id: str, number: int):
         return redirect(_where_next(draft))
     if request.method == "GET":  # drawn from the stored answers; no form unless needed
         return render_step(ref, draft, None, answers=answers, pages=pages)
-    form = page_form(ref.page)()
+    form = posted_page(ref.page, request.form, plain_form=bool(request.form) and not request.files)
     trial_change = _change_trial_rows(form)
     if trial_change:
         return render_step(ref, draft, form)

@@ -7,6 +7,7 @@ Input markup is written in templates (macros/question.html), not by WTForms widg
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -192,6 +193,100 @@ def page_form(page: Page) -> type[FlaskForm]:
         kept = _PAGE_FORMS[id(page)] = (
             page, type(f"PageForm_{page.questions[0].id}", (PatientForm,), attributes))
     return kept[1]
+
+
+# --- pages of radio questions, read without building a form ----------------------------------
+# Most pages are rating scales and yes/no questions. Building their WTForms form (a bound field,
+# label and validators per question) on every POST cost more than the rest of the request, for
+# a check that is a set look-up. Such a page is read into RadioAnswer objects, which carry what
+# the page reads of a WTForms field (data, errors, type) with the values and messages WTForms
+# gives: tests/test_patient_hostile_input.py compares the two on generated input.
+
+RADIO_KINDS = frozenset({"choice", "int"})  # "int" with options: a rating scale
+
+
+@dataclass(slots=True)
+class RadioAnswer:
+    data: Any
+    errors: list[str]
+    type: str = "ChoiceField"
+
+
+@dataclass(frozen=True, slots=True)
+class _Radio:
+    id: str
+    as_int: bool
+    values: frozenset[Any]
+
+
+class RadioPage:
+    """The posted answers of a page of radio questions, read like its WTForms form would read
+    them: the first value, coerced to a whole number for rating scales; "Not a valid choice."
+    for anything else, and no error for an empty answer (required answers are checked with
+    the skip logic, as for any page)."""
+
+    def __init__(self, radios: tuple[_Radio, ...], formdata: Any) -> None:
+        self._answers = {radio.id: _read_radio(radio, formdata.getlist(radio.id))
+                         for radio in radios}
+
+    def validate(self) -> bool:
+        return not any(answer.errors for answer in self._answers.values())
+
+    def __getitem__(self, question_id: str) -> RadioAnswer:
+        return self._answers[question_id]
+
+    def __iter__(self):
+        return iter(self._answers.values())
+
+
+def _read_radio(radio: _Radio, posted: list[str]) -> RadioAnswer:
+    if not posted:
+        return RadioAnswer(None, [])
+    given = posted[0]
+    if radio.as_int:
+        try:
+            value: Any = int(given)
+        except ValueError:
+            # WTForms: a coercion error, cleared by Optional when the value is blank
+            return RadioAnswer(None, [] if not given.strip() else [_wtforms_text(
+                "Invalid Choice: could not coerce.")])
+    else:
+        value = given
+    if value in radio.values or not given.strip():  # Optional clears a blank value's error
+        return RadioAnswer(value, [])
+    return RadioAnswer(value, [_wtforms_text(NOT_A_CHOICE)])
+
+
+def _wtforms_text(message: str) -> str:
+    from ..i18n import WTFORMS_TRANSLATIONS
+
+    return WTFORMS_TRANSLATIONS.gettext(message)
+
+
+_RADIO_PAGES: dict[int, tuple[Page, tuple[_Radio, ...] | None]] = {}
+
+
+def radio_page(page: Page) -> tuple[_Radio, ...] | None:
+    """The radio questions of a page made only of them, or None (kept per page)."""
+    kept = _RADIO_PAGES.get(id(page))
+    if kept is None or kept[0] is not page:
+        radios = None
+        if all(q.kind in RADIO_KINDS and q.options for q in page.questions):
+            radios = tuple(_Radio(q.id, q.kind == "int",
+                                  frozenset(int(o.value) if q.kind == "int" else o.value
+                                            for o in q.options))
+                           for q in page.questions)
+        kept = _RADIO_PAGES[id(page)] = (page, radios)
+    return kept[1]
+
+
+def posted_page(page: Page, formdata: Any, plain_form: bool) -> Any:
+    """The posted page: a RadioPage for a page of radio questions sent as a plain form
+    (`plain_form`: no files, not JSON), otherwise the page's WTForms form."""
+    radios = radio_page(page) if plain_form else None
+    if radios is None:
+        return page_form(page)()
+    return RadioPage(radios, formdata)
 
 
 def trial_row_errors(row: dict[str, Any]) -> dict[str, str]:
