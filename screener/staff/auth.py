@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import pyotp
 from flask import current_app, session
 from flask_login import login_user, logout_user
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, select, update
 
 from ..extensions import db, login_manager
 from ..models import User
@@ -39,13 +39,17 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+# One statement for every request (Session.get builds and keys a new one each time).
+_USER_BY_ID = select(User).where(User.id == bindparam("id"))
+
+
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
     """The user of a session whose version is still current, else nobody (one query)."""
     user_id, _, version = str(token).partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.execute(_USER_BY_ID, {"id": int(user_id)}).scalar()
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user

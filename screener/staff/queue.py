@@ -171,6 +171,10 @@ class QueuePage:
     filters: QueueFilters = field(default_factory=QueueFilters)
     count_limit: int = 1000
 
+    @property
+    def limit_text(self) -> str:
+        return f"{self.count_limit:,}"
+
 
 def search_condition(term: str) -> Any:
     """A reference (typed loosely), an email, a last name, a first name, or a first and last

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import Markup
 
 from ..fragments import fragment
+from ..i18n import gettext
 from ..models import STATUSES
 from .review import status_label
 
@@ -48,3 +49,14 @@ def queue_rows(rows: Iterable[Any], zone: ZoneInfo) -> list[QueueRow]:
             created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             statuses.get(status) or status_label(status), flag, flag_count, key_scores))
     return views
+
+
+def table_texts(link: str) -> dict[str, str]:
+    """The column names each cell repeats (the phone layout shows them), looked up once a page,
+    and the start of a submission's link (`link` with its reference left off)."""
+    return {
+        "label_reference": gettext("Reference"), "label_name": gettext("Name"),
+        "label_received": gettext("Received"), "label_status": gettext("Status"),
+        "label_flag": gettext("Highest flag"), "label_flags": gettext("Flags"),
+        "label_scores": gettext("Key scores"), "link": link,
+    }

@@ -22,7 +22,7 @@ from .forms import (
     StatusForm,
 )
 from .queue import Cursor, QueueFilters, by_reference, queue_page
-from .queue_table import queue_rows
+from .queue_table import queue_rows, table_texts
 from .review import (
     StatusConflict,
     add_note,
@@ -72,8 +72,10 @@ def queue():
                       before=Cursor.decode(source.get("before")),
                       size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone(),
                       count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"])
+    link = url_for("staff.submission", reference="R").rsplit("R", 1)[0]
     return render_template(
         "staff/queue.html", page=page, rows=queue_rows(page.rows, _zone()), filters=filters,
+        **table_texts(link),
     )
 
 
