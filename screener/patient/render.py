@@ -13,7 +13,7 @@ from typing import Any
 from flask import get_template_attribute
 from markupsafe import Markup
 
-from ..i18n import gettext, locale_code
+from ..i18n import gettext
 from ..questionnaire.model import Question
 
 INPUT_TYPES = {"email": "email", "phone": "tel", "date": "date"}
@@ -43,6 +43,7 @@ class QuestionView:
     input_type: str
     autocomplete: str
     values: frozenset[str]  # the option values, as posted
+    language: str  # the language its texts are in (part of the keys of drawn questions)
 
     @property
     def hint_id(self) -> str:
@@ -56,11 +57,11 @@ def question_view(question: Question, language: str) -> QuestionView:
     key = (question.id, language)
     view = _views.get(key)
     if view is None:
-        view = _views[key] = _make_view(question)
+        view = _views[key] = _make_view(question, language)
     return view
 
 
-def _make_view(question: Question) -> QuestionView:
+def _make_view(question: Question, language: str) -> QuestionView:
     choices = tuple(
         Choice(f"{question.id}-{i}", option.value, gettext(option.label),
                option.value == question.exclusive)
@@ -73,7 +74,7 @@ def _make_view(question: Question) -> QuestionView:
         multi=question.kind == "multi",
         input_type=INPUT_TYPES.get(question.kind, "text"),
         autocomplete=AUTOCOMPLETE.get(question.id, "off"),
-        values=frozenset(choice.value for choice in choices),
+        values=frozenset(choice.value for choice in choices), language=language,
     )
 
 
@@ -106,7 +107,7 @@ def question_html(view: QuestionView, field: Any, conditional: bool, condition: 
     state = _known_state(view, field.data)
     if state is _UNKNOWN:
         return _draw(view, field, conditional, condition)
-    key = (view.id, locale_code(), conditional, state,
+    key = (view.id, view.language, conditional, state,
            tuple(str(error) for error in field.errors))
     return _kept(key, lambda: _draw(view, field, conditional, condition))
 
@@ -133,5 +134,5 @@ def stored_question_html(view: QuestionView, stored: Any, conditional: bool, con
     state = _known_state(view, stored)
     if state is _UNKNOWN:
         return question_html(view, field(), conditional, condition)
-    key = ("stored", view.id, locale_code(), conditional, state)
+    key = ("stored", view.id, view.language, conditional, state)
     return _kept(key, lambda: question_html(view, field(), conditional, condition))
