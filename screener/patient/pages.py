@@ -186,7 +186,6 @@ def error_summary(form: Any, questions: list[Question]) -> list[tuple[str, str]]
     summary: list[tuple[str, str]] = []
     for question in questions:
         field = form[question.id]
-        label = gettext(question.label)
         if question.kind == "trials":
             for i, entry in enumerate(field.entries, 1):
                 for sub in entry.form:
@@ -198,5 +197,5 @@ def error_summary(form: Any, questions: list[Question]) -> list[tuple[str, str]]
         elif field.errors:
             anchor = f"{question.id}-0" if question.kind in ("choice", "multi") or (
                 question.kind == "int" and question.options) else question.id
-            summary.append((anchor, f"{label} – {field.errors[0]}"))
+            summary.append((anchor, f"{gettext(question.label)} – {field.errors[0]}"))
     return summary

@@ -73,8 +73,19 @@ def _lifetime() -> int:
     return current_app.config["DRAFT_LIFETIME_DAYS"]
 
 
+_step_urls: dict[tuple[str, str], str] = {}  # (script root, page): building one cost 20 µs
+
+
 def _step_url(ref: PageRef, **params: Any) -> str:
-    return url_for("patient.step", section_id=ref.section.id, number=ref.number, **params)
+    if params:
+        return url_for("patient.step", section_id=ref.section.id, number=ref.number, **params)
+    key = (request.script_root, ref.key)
+    url = _step_urls.get(key)
+    if url is None:
+        url = url_for("patient.step", section_id=ref.section.id, number=ref.number)
+        if len(_step_urls) < 1024:
+            _step_urls[key] = url
+    return url
 
 
 def _where_next(draft: DraftState) -> str:
