@@ -70,7 +70,9 @@ MAX_APPLICABLE = 4096
 
 
 def applicable_pages(answers: Answers) -> list[PageRef]:
-    key = tuple(tuple(v) if type(v) is list else v for v in map(answers.get, _DECIDING))
+    # Each value with its type: True == 1 in Python, but a condition may tell them apart.
+    key = tuple((list, tuple(v)) if type(v) is list else (type(v), v)
+                for v in map(answers.get, _DECIDING))
     try:
         return list(_applicable[key])
     except KeyError:
