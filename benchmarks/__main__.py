@@ -60,6 +60,13 @@ def flask(env: dict[str, str], *args: str) -> str:
                           check=True, capture_output=True, text=True, timeout=900).stdout
 
 
+def demo_login(env: dict[str, str]) -> tuple[str, str]:
+    """The demo staff account's email and password, as `flask demo staff` prints them."""
+    printed = flask(env, "demo", "staff")
+    return (re.search(r"email:\s+(\S+)", printed).group(1),
+            re.search(r"password:\s+(\S+)", printed).group(1))
+
+
 def patient_at(base: str, stop_key: str) -> Client:
     """A patient client whose draft is complete up to the page `stop_key`."""
     answers = personas()[0]["answers"]
@@ -167,10 +174,7 @@ def postgres_statement_counts() -> dict[str, int] | str:
         env = app_environment(database)
         migrate(env)
         flask(env, "demo", "seed", "--count", "300")
-        printed = flask(env, "demo", "staff")
-        email = re.search(r"email:\s+(\S+)", printed).group(1)
-        password = re.search(r"password:\s+(\S+)", printed).group(1)
-        return statement_counts(database.url, email, password, deep_page=10)
+        return statement_counts(database.url, *demo_login(env), deep_page=10)
     finally:
         database.drop()
 
@@ -313,9 +317,7 @@ def main() -> int:
     started = time.perf_counter()
     flask(env, "demo", "seed", "--count", str(SEED))
     seed_seconds = time.perf_counter() - started
-    printed = flask(env, "demo", "staff")
-    email = re.search(r"email:\s+(\S+)", printed).group(1)
-    password = re.search(r"password:\s+(\S+)", printed).group(1)
+    email, password = demo_login(env)
     results: dict[str, object] = {"seed_seconds": seed_seconds}
 
     results["rules"] = rules

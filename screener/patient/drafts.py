@@ -8,6 +8,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from flask import g
 from sqlalchemy import bindparam, insert, select, update
@@ -136,7 +137,6 @@ class _DriverRead:
         return tuple(value if convert is None else convert(value)
                      for convert, value in zip(self.convert, row, strict=True))
 
-
     def _wrapped(self, error: Exception, params: Any, lost: bool) -> DBAPIError:
         # The parameter is the draft id, the key to a person's answers: never in the message.
         return DBAPIError.instance(self.sql, params, error, self.dialect.loaded_dbapi.Error,
@@ -144,14 +144,14 @@ class _DriverRead:
                                    dialect=self.dialect)
 
 
-_driver_reads: dict[str, _DriverRead] = {}
+_driver_reads: WeakKeyDictionary[Any, _DriverRead] = WeakKeyDictionary()  # per dialect
 
 
 def _read_row(draft_id: str) -> tuple | None:
-    engine = db.engine
-    reader = _driver_reads.get(engine.url.drivername)
-    if reader is None or reader.dialect is not engine.dialect:
-        reader = _driver_reads[engine.url.drivername] = _DriverRead(engine.dialect)
+    dialect = db.engine.dialect
+    reader = _driver_reads.get(dialect)
+    if reader is None:
+        reader = _driver_reads[dialect] = _DriverRead(dialect)
     return reader.row(draft_id)
 
 

@@ -180,19 +180,26 @@ def trial_row_form() -> type[Form]:
     return type("TrialRowForm", (Form,), attributes)
 
 
+def _per_page(table: dict[int, tuple[Page, Any]], page: Page, make: Any) -> Any:
+    """make(page), made once per page. Kept by the page's identity: hashing a frozen Page (all
+    its questions) on every request cost more than the look-up."""
+    kept = table.get(id(page))
+    if kept is None or kept[0] is not page:
+        kept = table[id(page)] = (page, make(page))
+    return kept[1]
+
+
 _PAGE_FORMS: dict[int, tuple[Page, type[FlaskForm]]] = {}
 
 
 def page_form(page: Page) -> type[FlaskForm]:
-    """The form class of one page of the questionnaire, made once per page. Kept by the page's
-    identity: hashing a frozen Page (all its questions) on every request cost more than the
-    look-up."""
-    kept = _PAGE_FORMS.get(id(page))
-    if kept is None or kept[0] is not page:
-        attributes = {q.id: field_for(q) for q in page.questions}
-        kept = _PAGE_FORMS[id(page)] = (
-            page, type(f"PageForm_{page.questions[0].id}", (PatientForm,), attributes))
-    return kept[1]
+    """The form class of one page of the questionnaire."""
+    return _per_page(_PAGE_FORMS, page, _make_page_form)
+
+
+def _make_page_form(page: Page) -> type[FlaskForm]:
+    attributes = {q.id: field_for(q) for q in page.questions}
+    return type(f"PageForm_{page.questions[0].id}", (PatientForm,), attributes)
 
 
 # --- pages of radio questions, read without building a form ----------------------------------
@@ -268,16 +275,16 @@ _RADIO_PAGES: dict[int, tuple[Page, tuple[_Radio, ...] | None]] = {}
 
 def radio_page(page: Page) -> tuple[_Radio, ...] | None:
     """The radio questions of a page made only of them, or None (kept per page)."""
-    kept = _RADIO_PAGES.get(id(page))
-    if kept is None or kept[0] is not page:
-        radios = None
-        if all(q.kind in RADIO_KINDS and q.options for q in page.questions):
-            radios = tuple(_Radio(q.id, q.kind == "int",
-                                  frozenset(int(o.value) if q.kind == "int" else o.value
-                                            for o in q.options))
-                           for q in page.questions)
-        kept = _RADIO_PAGES[id(page)] = (page, radios)
-    return kept[1]
+    return _per_page(_RADIO_PAGES, page, _radios)
+
+
+def _radios(page: Page) -> tuple[_Radio, ...] | None:
+    if not all(q.kind in RADIO_KINDS and q.options for q in page.questions):
+        return None
+    return tuple(_Radio(q.id, q.kind == "int",
+                        frozenset(int(o.value) if q.kind == "int" else o.value
+                                  for o in q.options))
+                 for q in page.questions)
 
 
 def posted_page(page: Page, formdata: Any, plain_form: bool) -> Any:

@@ -86,12 +86,13 @@ def _new_events(session: Any) -> list[AuditEvent]:
 
 @event.listens_for(Session, "before_flush")
 def _take_turn(session: Any, flush_context: Any, instances: Any) -> None:
-    if not _new_events(session):
+    events = _new_events(session)
+    if not events:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-    for row in _new_events(session):
+    for row in events:
         row.previous_hash = _LAST_HASH
 
 

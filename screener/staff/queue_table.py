@@ -52,8 +52,8 @@ def queue_rows(rows: Iterable[Any], zone: ZoneInfo) -> list[QueueRow]:
 
 
 def table_texts(link: str) -> dict[str, str]:
-    """The column names each cell repeats (the phone layout shows them), looked up once a page,
-    and the start of a submission's link (`link` with its reference left off)."""
+    """The column names (the header's, which each cell repeats for the phone layout), looked up
+    once a page, and the start of a submission's link (`link` with its reference left off)."""
     return {
         "label_reference": gettext("Reference"), "label_name": gettext("Name"),
         "label_received": gettext("Received"), "label_status": gettext("Status"),
