@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import secrets
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
 from flask import Flask, g, render_template, request
 from flask_babel import gettext
 from sqlalchemy import event
@@ -60,7 +58,7 @@ def build_app(config: Any = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=_locale)
+    babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.install(app)
 
     from .patient import bp as patient_bp
@@ -140,26 +138,6 @@ def _clinic(app: Flask) -> dict[str, Any]:
         "hours": app.config["CLINIC_HOURS"],
         "crisis_resources": app.config["CRISIS_RESOURCES"],
     }
-
-
-def _locale() -> Locale:
-    """Staff pages are in English; patients get their chosen language, else the browser's."""
-    from flask import current_app, session
-
-    languages = tuple(current_app.config["LANGUAGES"])
-    if (request.blueprint or "").startswith("staff"):
-        return _parsed(languages[0])
-    chosen = session.get("lang")
-    if chosen in languages:
-        return _parsed(chosen)
-    return _parsed(request.accept_languages.best_match(languages) or languages[0])
-
-
-@cache
-def _parsed(code: str) -> Locale:
-    """Babel's Locale for a configured language code, parsed once (Flask-Babel parsed it on
-    every request)."""
-    return Locale.parse(code)
 
 
 @event.listens_for(Engine, "connect")

@@ -26,7 +26,7 @@ def fragment(name: str, **values: str | int | bool | None) -> Markup:
     kept = _rendered.get(name)
     if kept is None:
         kept = _rendered.setdefault(name, {})
-    key = (locale_code(), request.script_root, *sorted(values.items()))
+    key = (locale_code(), request._get_current_object().script_root, *sorted(values.items()))
     html = kept.get(key)
     if html is None:
         # Rendered with the environment's globals only (config, clinic, url_for, _) and the

@@ -5,20 +5,52 @@ once and kept."""
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel import Locale
 from babel.support import Translations
-from flask import Flask, current_app, g
-from flask_babel import get_locale, get_translations
+from flask import Flask, current_app, g, request, session
+from flask_babel import get_translations
 from wtforms.i18n import messages_path
 
 _translated: dict[tuple[str, str], str] = {}
 MAX_CACHED = 20_000  # a guard: only marked strings should ever be looked up
 
 
+def request_language() -> str:
+    """This request's language code: staff pages are in English; patients get their chosen
+    language, else the browser's, else the first configured."""
+    languages = current_app._get_current_object().config["LANGUAGES"]
+    this = request._get_current_object()
+    if (this.blueprint or "").startswith("staff"):
+        return languages[0]
+    chosen = session._get_current_object().get("lang")
+    if chosen in languages:
+        return chosen
+    return this.accept_languages.best_match(languages) or languages[0]
+
+
+def select_locale() -> Locale:
+    """Flask-Babel's locale selector (dates and the catalogues it loads): the same choice."""
+    return _parsed(request_language())
+
+
+@cache
+def _parsed(code: str) -> Locale:
+    """Babel's Locale for a configured language code, parsed once (Flask-Babel parsed it on
+    every request)."""
+    return Locale.parse(code)
+
+
 def locale_code() -> str:
-    """The request's language code, looked up once per request."""
-    code = g.get("_locale_code")
+    """The request's language code, worked out once per request. A page asks for it a few dozen
+    times (every translation and fragment), so `g` is reached through the proxy's own accessor
+    (an attribute looked up through the proxy costs four times as much), and the first call
+    asks request_language() itself rather than going through Flask-Babel's get_locale()."""
+    request_g = g._get_current_object()
+    code = request_g.get("_locale_code")
     if code is None:
-        code = g._locale_code = str(get_locale())
+        code = request_g._locale_code = request_language()
     return code
 
 

@@ -206,12 +206,18 @@ def _renew_cookie() -> None:
 def _after_save(ref: PageRef, draft: DraftState, answers: Answers) -> str:
     pages = applicable_pages(answers)
     missing = first_incomplete(answers, draft.pages_done, pages)
-    if request.args.get("return") == "check":
+    if _returning():
         return _step_url(missing, **{"return": "check"}) if missing else url_for("patient.check")
     following = neighbours(ref, pages)[1]
     if following is not None:
         return _step_url(following)
     return _step_url(missing) if missing else url_for("patient.check")
+
+
+def _returning() -> bool:
+    """Whether the page was opened from the check page (?return=check). Most requests have no
+    query string, and then its parsing is skipped (a missing key costs an exception)."""
+    return bool(request.query_string) and request.args.get("return") == "check"
 
 
 def _change_trial_rows(form: Any) -> bool:
@@ -235,12 +241,19 @@ def _change_trial_rows(form: Any) -> bool:
     return False
 
 
+_conditions: dict[tuple[str, str], tuple[bool, Any]] = {}  # (page, question): fixed
+
+
 def _condition(question: Any, ref: PageRef) -> tuple[bool, Any]:
     """Whether the question depends on an answer on its own page, and that condition as data
-    for the page's script."""
-    if depends_on_same_page(question, ref):
-        return True, condition_as_data(question.asked_when)
-    return False, None
+    for the page's script (both fixed by the questionnaire, so worked out once)."""
+    key = (ref.key, question.id)
+    found = _conditions.get(key)
+    if found is None:
+        found = (True, condition_as_data(question.asked_when)) if depends_on_same_page(
+            question, ref) else (False, None)
+        _conditions[key] = found
+    return found
 
 
 def render_step(ref: PageRef, draft: DraftState | None, form: Any, invalid: bool = False,
@@ -275,7 +288,7 @@ def render_step(ref: PageRef, draft: DraftState | None, form: Any, invalid: bool
         errors=error_summary(form, shown) if invalid else [],
         position=position, total=total, message=message,
         back_url=_step_url(previous) if previous else url_for("patient.start"),
-        returning=request.args.get("return") == "check",
+        returning=_returning(),
     )
 
 
