@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from screener.extensions import db
 from screener.models import Draft, utcnow
 
 from conftest import make_app
-from flow_helpers import csrf_token, start
+from flow_helpers import BASE, csrf_token, start, walk
 
 
 def test_oversized_request_is_refused_politely(client):
@@ -92,3 +93,32 @@ def test_language_switch_never_redirects_off_site(client):
 def test_browser_language_is_the_first_guess(client):
     page = client.get("/", headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
     assert '<html lang="es">' in page.text
+
+
+def test_a_chosen_language_beats_the_browsers_and_staff_pages_stay_in_english(client):
+    page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert '<html lang="en">' in page.text
+    client.post("/language", data={"csrf_token": csrf_token(page.text), "language": "es",
+                                   "next": "/"})
+    again = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert '<html lang="es">' in again.text
+    staff = client.get("/staff/login", headers={"Accept-Language": "es"})
+    assert '<html lang="en">' in staff.text
+
+
+def test_a_browser_language_the_clinic_does_not_offer_gets_the_first_one(client):
+    page = client.get("/", headers={"Accept-Language": "fr-FR,de;q=0.8"})
+    assert '<html lang="en">' in page.text
+
+
+def test_dates_are_written_in_the_language_of_the_page(client):
+    """The page's language and the one Flask-Babel formats dates in are the same choice."""
+    page = client.get("/")
+    client.post("/language", data={"csrf_token": csrf_token(page.text), "language": "es",
+                                   "next": "/"})
+    assert walk(client, BASE).endswith("/check")
+    check = client.get("/check")
+    assert '<html lang="es">' in check.text
+    day = date.fromisoformat(BASE["date_of_birth"])
+    assert format_date(day, format="long", locale="es") in check.text
+    assert format_date(day, format="long", locale="en") not in check.text
