@@ -12,7 +12,13 @@ from test_rules_properties import answer_sets
 
 from screener.extensions import db
 from screener.models import Draft, Submission
-from screener.patient.flow import PAGE_BY_KEY, STEP_PAGES, applicable_pages, page_applies
+from screener.patient.flow import (
+    PAGE_BY_KEY,
+    STEP_PAGES,
+    applicable_pages,
+    merge_and_read,
+    page_applies,
+)
 from screener.questionnaire import Answers
 
 from flow_helpers import (
@@ -284,3 +290,17 @@ def test_the_pages_that_apply_follow_each_answer(question):
 @given(answers=answer_sets())
 def test_the_pages_that_apply_are_the_same_kept_or_afresh(answers):
     assert applicable_pages(Answers(answers)) == _afresh(answers)
+
+
+@settings(max_examples=200, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(saved=answer_sets(), other=answer_sets())
+def test_merging_a_page_reads_the_same_with_or_without_the_saved_answers_reader(saved, other):
+    """A save reuses the reader of the saved answers and cleans only the page's answers: the
+    merged answers and their reader are those of reading everything afresh."""
+    for ref in STEP_PAGES:
+        posted = {q: other.get(q) for q in ref.question_ids}
+        fresh = merge_and_read(saved, ref, posted)
+        reused = merge_and_read(saved, ref, posted, Answers(saved))
+        assert reused[0] == fresh[0]
+        assert list(reused[1].values.items()) == list(fresh[1].values.items())

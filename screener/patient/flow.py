@@ -128,19 +128,26 @@ def progress(ref: PageRef, pages: list[PageRef]) -> tuple[int, int]:
 def prune(answers: dict[str, Any]) -> dict[str, Any]:
     """Remove answers to questions that are no longer asked (repeatedly, for chains such as
     sex at birth -> could become pregnant -> pregnant)."""
-    return _pruned(answers)[0]
+    return _pruned(dict(answers))[0]
 
 
-def _pruned(answers: dict[str, Any]) -> tuple[dict[str, Any], Answers]:
-    kept = dict(answers)
+_CONDITIONAL = frozenset(qid for qid, q in QUESTIONS.items() if q.asked_when is not None)
+
+
+def _pruned(kept: dict[str, Any], reader: Answers | None = None
+            ) -> tuple[dict[str, Any], Answers]:
+    """prune() in place, with the reader of what is kept (`reader`: Answers(kept), when the
+    caller has it already)."""
     while True:
-        reader = Answers(kept)
+        if reader is None:
+            reader = Answers(kept)
         gone = [qid for qid in kept
-                if qid in QUESTIONS and not is_asked(QUESTIONS[qid], reader)]
+                if qid in _CONDITIONAL and not is_asked(QUESTIONS[qid], reader)]
         if not gone:
             return kept, reader
         for qid in gone:
             del kept[qid]
+        reader = None
 
 
 def merge_page(saved: dict[str, Any], ref: PageRef, posted: dict[str, Any]) -> dict[str, Any]:
@@ -149,10 +156,15 @@ def merge_page(saved: dict[str, Any], ref: PageRef, posted: dict[str, Any]) -> d
     return merge_and_read(saved, ref, posted)[0]
 
 
-def merge_and_read(saved: dict[str, Any], ref: PageRef, posted: dict[str, Any]
-                   ) -> tuple[dict[str, Any], Answers]:
-    """merge_page(), with the merged answers' reader (so that they are cleaned only once)."""
+def merge_and_read(saved: dict[str, Any], ref: PageRef, posted: dict[str, Any],
+                   saved_reader: Answers | None = None) -> tuple[dict[str, Any], Answers]:
+    """merge_page(), with the merged answers' reader (so that they are cleaned only once).
+    `saved_reader`: Answers(saved), when the caller has it; then only this page's answers are
+    cleaned again."""
     merged = {k: v for k, v in saved.items() if k not in ref.question_ids}
-    merged.update({k: v for k, v in posted.items()
-                   if k in ref.question_ids and v is not None and v != ""})
-    return _pruned(merged)
+    given = {k: v for k, v in posted.items()
+             if k in ref.question_ids and v is not None and v != ""}
+    merged.update(given)
+    reader = None if saved_reader is None else Answers.replacing(
+        saved_reader, ref.question_ids, given)
+    return _pruned(merged, reader)

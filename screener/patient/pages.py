@@ -51,18 +51,19 @@ class PageRead(NamedTuple):
 
 
 def read_page(form: Any, ref: PageRef, saved: dict[str, Any], formdata: MultiDict,
-              require_all: bool = True) -> PageRead:
+              require_all: bool = True, saved_reader: Answers | None = None) -> PageRead:
     """Validate a posted page against the other answers. Errors are put on the form's fields;
     returns the answers to store for this page, whether the page is valid, and the merged
     answers (which the save reuses). With `require_all` False (saving to finish later)
-    unanswered questions are not errors."""
+    unanswered questions are not errors. `saved_reader`: Answers(saved), when the caller has
+    it."""
     form.validate()
     for question in ref.page.questions:
         if question.kind in SINGLE_VALUE_KINDS and len(formdata.getlist(question.id)) > 1:
             _add_error(form[question.id], gettext("Give one answer only"))
     posted = {q.id: _stored(q, form[q.id].data) for q in ref.page.questions
               if not _has_errors(form[q.id])}
-    combined = merge_and_read(saved, ref, posted)
+    combined = merge_and_read(saved, ref, posted, saved_reader)
     merged = combined[1]
     for question in ref.page.questions:
         field = form[question.id]

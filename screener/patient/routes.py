@@ -175,7 +175,8 @@ def step(section_id: str, number: int):
     if trial_change:
         return render_step(ref, draft, form)
     later = request.form.get("action") == "later"
-    read = read_page(form, ref, draft.answers, request.form, require_all=not later)
+    read = read_page(form, ref, draft.answers, request.form, require_all=not later,
+                     saved_reader=answers)
     if not read.valid:
         return render_step(ref, draft, form, invalid=True, answers=answers, pages=pages)
     try:

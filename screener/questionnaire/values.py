@@ -196,5 +196,17 @@ class Answers:
         # answers about seventy times per evaluation.
         self.get: Callable[[str], Any] = values.get
 
+    @classmethod
+    def replacing(cls, base: Answers, question_ids: frozenset[str], given: Mapping) -> Answers:
+        """Answers(merged), where merged is base's answers without `question_ids` followed by
+        `given` (answers to those questions). Each answer is cleaned on its own, so base's
+        cleaned values are kept and only `given` is cleaned."""
+        values = {k: v for k, v in base.values.items() if k not in question_ids}
+        values.update(cls(given).values)
+        made = cls.__new__(cls)
+        made.values = values
+        made.get = values.get
+        return made
+
     def answered(self, question_id: str) -> bool:
         return question_id in self.values
