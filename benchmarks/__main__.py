@@ -44,7 +44,7 @@ from server_harness import (  # noqa: E402
 )
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 SEED = int(os.environ.get("BENCH_SUBMISSIONS", "100000"))
 DEEP_PAGE = max(2, min(1000, SEED // 200))  # page 1,000 with the full seed (any page size)
 MIXED_SECONDS = int(os.environ.get("BENCH_MIXED_SECONDS", "60"))
@@ -99,11 +99,15 @@ def staff_client(base: str, email: str, password: str) -> Client:
 def interleaved(loads: dict[str, dict]) -> dict[str, Run]:
     """Each load ROUNDS times, the rounds taken in turn (every endpoint once, then again), and
     the median round of each: a machine that slows down or speeds up during the run then moves
-    a page and its floor alike, instead of whichever block of rounds it happened to fall on."""
+    a page and its floor alike, instead of whichever block of rounds it happened to fall on.
+    A load's `headers` may be a function, called before each of its rounds (a cookie that a
+    browser would have renewed meanwhile)."""
     rounds: dict[str, list[Run]] = {name: [] for name in loads}
     for _ in range(ROUNDS):
         for name, load in loads.items():
-            rounds[name].append(wrk(seconds=SECONDS, **load))
+            headers = load.get("headers")
+            rounds[name].append(wrk(seconds=SECONDS, **{
+                **load, "headers": headers() if callable(headers) else headers}))
     return {name: median_run(taken) for name, taken in rounds.items()}
 
 
@@ -341,7 +345,15 @@ def main() -> int:
         bare_body = urllib.parse.urlencode(
             [("csrf_token", bare_token), *[(f"q{i}", "1") for i in range(1, 11)]])
         staff = staff_client(base, email, password)
-        staff_cookie = {"Cookie": staff.cookie_header()}
+
+        def staff_cookie() -> dict[str, str]:
+            """The staff session as a browser holds it. The server renews the cookie's "last
+            seen" time once it is 30 s old, and a browser keeps the renewed cookie; wrk sends
+            one cookie throughout, and a stale one would be signed again on every request,
+            which no browser causes. So each round starts with the cookie the server last
+            gave (with 6 s rounds, never 30 s old before the round ends)."""
+            staff.request("/staff/")
+            return {"Cookie": staff.cookie_header()}
 
         from screener import create_app
 
