@@ -1,7 +1,8 @@
 """`make bench`: every hot path measured against its floor in one run; writes docs/performance.md.
 
 Never part of `make test`: timings belong here, as ratios against floors measured in the same
-run (machines differ and are noisy), their rounds interleaved. gunicorn with the shipped
+run (machines differ and are noisy), their rounds interleaved, each page's rounds divided by the
+rounds of its floor taken just before them and the median of those ratios reported. gunicorn with the shipped
 configuration serves the app on 127.0.0.1 with a temporary SQLite database seeded with 100,000
 submissions; wrk makes the load (fixed durations and connection counts). The floors are
 registered only when BENCHMARK=1: /bench/hello, and /bench/form (a Flask-WTF form of ten radio
@@ -43,8 +44,8 @@ from server_harness import (  # noqa: E402
     sqlite_database,
 )
 
-SECONDS = int(os.environ.get("BENCH_SECONDS", "6"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "8"))
 SEED = int(os.environ.get("BENCH_SUBMISSIONS", "100000"))
 DEEP_PAGE = max(2, min(1000, SEED // 200))  # page 1,000 with the full seed (any page size)
 MIXED_SECONDS = int(os.environ.get("BENCH_MIXED_SECONDS", "60"))
@@ -96,19 +97,19 @@ def staff_client(base: str, email: str, password: str) -> Client:
 
 # --- measurements ----------------------------------------------------------------------------
 
-def interleaved(loads: dict[str, dict]) -> dict[str, Run]:
-    """Each load ROUNDS times, the rounds taken in turn (every endpoint once, then again), and
-    the median round of each: a machine that slows down or speeds up during the run then moves
-    a page and its floor alike, instead of whichever block of rounds it happened to fall on.
-    A load's `headers` may be a function, called before each of its rounds (a cookie that a
-    browser would have renewed meanwhile)."""
+def interleaved(loads: dict[str, dict]) -> dict[str, list[Run]]:
+    """Each load ROUNDS times, the rounds taken in turn (every endpoint once, then again): a
+    machine that slows down or speeds up during the run then moves a page and its floor alike,
+    instead of whichever block of rounds it happened to fall on. Returns every round of each
+    load. A load's `headers` may be a function, called before each of its rounds (a cookie that
+    a browser would have renewed meanwhile)."""
     rounds: dict[str, list[Run]] = {name: [] for name in loads}
     for _ in range(ROUNDS):
         for name, load in loads.items():
             headers = load.get("headers")
             rounds[name].append(wrk(seconds=SECONDS, **{
                 **load, "headers": headers() if callable(headers) else headers}))
-    return {name: median_run(taken) for name, taken in rounds.items()}
+    return rounds
 
 
 def evaluate_speed() -> dict[str, float]:
@@ -351,28 +352,30 @@ def main() -> int:
             seen" time once it is 30 s old, and a browser keeps the renewed cookie; wrk sends
             one cookie throughout, and a stale one would be signed again on every request,
             which no browser causes. So each round starts with the cookie the server last
-            gave (with 6 s rounds, never 30 s old before the round ends)."""
+            gave (with rounds of a few seconds, under 30 s old until the round ends)."""
             staff.request("/staff/")
             return {"Cookie": staff.cookie_header()}
 
         from screener import create_app
 
         deep = deep_cursor(create_app({"SQLALCHEMY_DATABASE_URI": database.url}), DEEP_PAGE)
-        loads = {
+        loads = {  # each page soon after its floor (see ratio())
             "hello": dict(url=base + "/bench/hello"),
             "bare_get": dict(url=base + "/bench/form", headers=bare_cookie),
             "step_get": dict(url=base + "/q/phq9/1", headers=cookie),
+            "step_post_invalid": dict(url=base + "/q/phq9/1", method="POST", body=invalid,
+                                      headers=cookie),
             "bare_post": dict(url=base + "/bench/form", method="POST", body=bare_body,
                               headers=bare_cookie),
             "step_post": dict(url=base + "/q/phq9/1", method="POST", body=valid,
                               headers=cookie),
-            "step_post_invalid": dict(url=base + "/q/phq9/1", method="POST", body=invalid,
-                                      headers=cookie),
             "queue_first": dict(url=base + "/staff/", headers=staff_cookie),
             "queue_deep": dict(url=base + "/staff/?after=" + deep, headers=staff_cookie),
         }
-        runs = interleaved(loads)
-        results["runs"] = {name: vars(run) for name, run in runs.items()}
+        rounds = interleaved(loads)
+        results["runs"] = {name: vars(median_run(taken)) for name, taken in rounds.items()}
+        results["rounds"] = {name: [run.requests_per_second for run in taken]
+                             for name, taken in rounds.items()}
         results["weight"] = page_weight(base, patient)
 
         reference = re.search(r'/staff/submissions/([A-Z0-9]+)"',
@@ -418,8 +421,12 @@ def count_submissions(url: str) -> int:
 
 
 def ratio(results: dict, name: str, floor: str) -> float:
-    runs = results["runs"]
-    return runs[name]["requests_per_second"] / runs[floor]["requests_per_second"]
+    """The median of the round-by-round ratios: each round of a page is divided by the round of
+    its floor taken moments before it (a pause or burst of the shared machine that lasts a few
+    seconds then moves one pair of rounds, not the ratio)."""
+    rounds = results["rounds"]
+    return statistics.median(page / base for page, base in
+                             zip(rounds[name], rounds[floor], strict=True))
 
 
 TARGETS = [
