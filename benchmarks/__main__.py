@@ -2,11 +2,12 @@
 
 Never part of `make test`: timings belong here, as ratios against floors measured in the same
 run (machines differ and are noisy), their rounds interleaved, each page's rounds divided by the
-rounds of its floor taken just before them and the median of those ratios reported. gunicorn with the shipped
-configuration serves the app on 127.0.0.1 with a temporary SQLite database seeded with 100,000
-submissions; wrk makes the load (fixed durations and connection counts). The floors are
-registered only when BENCHMARK=1: /bench/hello, and /bench/form (a Flask-WTF form of ten radio
-questions: GET renders it from a template file, POST validates it and inserts a row).
+rounds of its floor taken just before them and the median of those ratios reported. gunicorn
+with the shipped configuration serves the app on 127.0.0.1 with a temporary SQLite database
+seeded with 100,000 submissions; wrk makes the load (fixed durations and connection counts).
+The floors are registered only when BENCHMARK=1: /bench/hello, and /bench/form (a Flask-WTF
+form of ten radio questions: GET renders it from a template file, POST validates it and inserts
+a row).
 
 Exit status 1, with the reason, when a target is missed.
 """
