@@ -159,3 +159,17 @@ def test_every_staff_page_says_no_store_and_has_a_visible_log_out(app, role):
                          r'[^>]*>Log out</button>', response.text), rule.rule
         assert "Need help now?" not in response.text  # the patient's crisis link
         assert 'style="' not in response.text and "<script>" not in response.text
+
+
+@pytest.mark.parametrize("first", ["admin", "staff"])
+def test_the_navigation_shows_admin_links_to_admins_only(app, first):
+    """The navigation is drawn once per kind of user and kept: whichever is drawn first, the
+    other kind never gets its version, and each sees its own email."""
+    clients = {}
+    for role in (first, "staff" if first == "admin" else "admin"):
+        clients[role] = staff_client(app, role=role)
+        nav = re.search(r'<nav class="staff-nav".*?</nav>', clients[role].get("/staff/").text,
+                        re.S).group(0)
+        assert ('href="/staff/admin/users"' in nav) == (role == "admin"), role
+        assert ('href="/staff/admin/audit"' in nav) == (role == "admin"), role
+        assert f"{role}@clinic.example</a>" in nav

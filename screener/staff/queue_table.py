@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..fragments import fragment
 from ..i18n import gettext
@@ -51,12 +51,12 @@ def queue_rows(rows: Iterable[Any], zone: ZoneInfo) -> list[QueueRow]:
     return views
 
 
-def table_texts(link: str) -> dict[str, str]:
+def table_texts(link: str) -> dict[str, Markup]:
     """The column names (the header's, which each cell repeats for the phone layout), looked up
-    once a page, and the start of a submission's link (`link` with its reference left off)."""
-    return {
-        "label_reference": gettext("Reference"), "label_name": gettext("Name"),
-        "label_received": gettext("Received"), "label_status": gettext("Status"),
-        "label_flag": gettext("Highest flag"), "label_flags": gettext("Flags"),
-        "label_scores": gettext("Key scores"), "link": link,
-    }
+    and escaped once a page rather than once a cell, and the start of a submission's link
+    (`link` with its reference left off)."""
+    return {name: escape(text) for name, text in (
+        ("label_reference", gettext("Reference")), ("label_name", gettext("Name")),
+        ("label_received", gettext("Received")), ("label_status", gettext("Status")),
+        ("label_flag", gettext("Highest flag")), ("label_flags", gettext("Flags")),
+        ("label_scores", gettext("Key scores")), ("link", link))}
