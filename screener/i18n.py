@@ -31,8 +31,9 @@ def request_language() -> str:
 
 
 def select_locale() -> Locale:
-    """Flask-Babel's locale selector (dates and the catalogues it loads): the same choice."""
-    return _parsed(request_language())
+    """Flask-Babel's locale selector (dates and the catalogues it loads): the request's
+    language as locale_code() worked it out, so the choice is made once a request."""
+    return _parsed(locale_code())
 
 
 @cache
