@@ -145,3 +145,37 @@ def test_cli_reports_an_unreadable_file(tmp_path):
     with pytest.raises(SystemExit) as exit_info:
         rules_cli(["evaluate", str(path)])
     assert exit_info.value.code == 2
+
+
+def test_a_result_does_not_depend_on_the_evaluations_before_it(monkeypatch):
+    """Flags are shared between results (the engine keeps them by rule and reasons); with the
+    store cleared at every new flag, each person's result is still the one they get alone."""
+    from screener.rules import engine
+
+    from rules_cases import PERSONAS_JSON
+
+    if not PERSONAS_JSON.is_file():
+        pytest.skip(f"personas file not found: {PERSONAS_JSON}")
+    people = [p["answers"] for p in json.loads(PERSONAS_JSON.read_text(encoding="utf-8"))]
+    alone = [evaluate(answers, as_of=AS_OF).as_dict() for answers in people]
+    monkeypatch.setattr(engine, "_MAX_FLAGS", 1)
+    engine._FLAGS.clear()
+    for answers, expected in zip(reversed(people), reversed(alone), strict=True):
+        assert evaluate(answers, as_of=AS_OF).as_dict() == expected
+    assert len(engine._FLAGS) <= 1
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 0, 2)])
+def test_a_flag_names_its_own_reasons_whatever_was_evaluated_before(order):
+    """The same rule fired by different answers, one person after another, in any order."""
+    people = [
+        ({"si_intent_past_month": "yes"}, ("si_intent_past_month",)),
+        ({"si_plan_past_month": "yes"}, ("si_plan_past_month",)),
+        ({"si_intent_past_month": "yes", "si_plan_past_month": "yes"},
+         ("si_intent_past_month", "si_plan_past_month")),
+    ]
+    for index in order:
+        answers, because = people[index]
+        flag = next(f for f in evaluate(answers, as_of=AS_OF).flags
+                    if f.rule_id == "URG-SI-INTENT-PLAN")
+        assert flag.because == because

@@ -58,7 +58,11 @@ class Any_:
                            tuple(q for c in self.conditions for q in c.questions))
 
     def holds(self, answers: AnswerReader) -> bool:
-        return any(c.holds(answers) for c in self.conditions)
+        # A loop, not any(): skip logic is read for every question of every page and evaluation.
+        for condition in self.conditions:  # noqa: SIM110
+            if condition.holds(answers):
+                return True
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,10 @@ class All_:
                            tuple(q for c in self.conditions for q in c.questions))
 
     def holds(self, answers: AnswerReader) -> bool:
-        return all(c.holds(answers) for c in self.conditions)
+        for condition in self.conditions:  # noqa: SIM110  (a loop, as in Any_)
+            if not condition.holds(answers):
+                return False
+        return True
 
 
 Condition = When | Any_ | All_

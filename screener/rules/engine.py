@@ -8,12 +8,21 @@ from datetime import date
 from typing import Any
 
 from ..questionnaire import QUESTION_ORDER, QUESTIONS, Answers, is_asked
-from .rulebook import CRISIS_RULES, RULEBOOK_VERSION, RULES, SEVERITIES, SUPPRESSIONS, Rule
+from .rulebook import (
+    CRISIS_RULES,
+    RULEBOOK_VERSION,
+    RULES,
+    SEVERITIES,
+    SUPPRESSIONS,
+    Rule,
+    Suppression,
+)
 from .scores import compute_scores
 from .settings import DEFAULT_SETTINGS, Settings
 from .triggers import Case
 
 SAFETY_QUESTIONS = tuple(q for q in QUESTIONS.values() if q.safety)
+_SAFETY = tuple((q.id, q) for q in SAFETY_QUESTIONS)
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _RULE_RANK = {r.id: (_SEVERITY_RANK[r.severity], i) for i, r in enumerate(RULES)}
 
@@ -75,34 +84,50 @@ def _in_question_order(ids: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _flag(rule: Rule, because: tuple[str, ...], case: Case) -> Flag:
-    staff_text = rule.staff_text + (rule.staff_note(case) if rule.staff_note else "")
-    return Flag(rule.id, rule.severity, rule.patient_text, staff_text, rule.sources,
-                _in_question_order(because))
+    if rule.staff_note is None:
+        # A flag depends only on its rule and its reasons, and it is frozen: the same one is
+        # shared by every result that has it (about a tenth of evaluate()'s time).
+        key = (rule.id, because)
+        flag = _FLAGS.get(key)
+        if flag is None:
+            if len(_FLAGS) >= _MAX_FLAGS:
+                _FLAGS.clear()
+            flag = _FLAGS[key] = Flag(rule.id, rule.severity, rule.patient_text,
+                                      rule.staff_text, rule.sources, _in_question_order(because))
+        return flag
+    return Flag(rule.id, rule.severity, rule.patient_text, rule.staff_text + rule.staff_note(case),
+                rule.sources, _in_question_order(because))
 
 
-# Each suppression's `by` as a set, for one set test per suppression instead of a loop.
-_SUPPRESSIONS_BY = tuple((frozenset(s.by), s) for s in SUPPRESSIONS)
+_FLAGS: dict[tuple[str, tuple[str, ...]], Flag] = {}
+_MAX_FLAGS = 4096  # distinct (rule, reasons) pairs are few; the bound is for safety
+
+
+# The suppressions each rule can trigger (a rule in their `by`), so that only the fired rules'
+# own suppressions are looked at.
+_SUPPRESSIONS_OF: dict[str, tuple[Suppression, ...]] = {
+    rule_id: tuple(s for s in SUPPRESSIONS if rule_id in s.by)
+    for rule_id in {rule_id for s in SUPPRESSIONS for rule_id in s.by}
+}
 
 
 def _suppressed(fired: dict[str, tuple[str, ...]]) -> set[str]:
     hidden: set[str] = set()
-    for by, suppression in _SUPPRESSIONS_BY:
-        if by.isdisjoint(fired):
-            continue
-        for target in suppression.hides:
-            because = fired.get(target)
-            if because is None:
-                continue
+    for rule_id in _SUPPRESSIONS_OF.keys() & fired.keys():
+        for suppression in _SUPPRESSIONS_OF[rule_id]:
             limit = suppression.only_if_because_within
-            if not limit or all(q in limit for q in because):
-                hidden.add(target)
+            for target in suppression.hides:
+                because = fired.get(target)
+                if because is not None and (not limit or all(q in limit for q in because)):
+                    hidden.add(target)
     return hidden
 
 
 def missing_safety(answers: Answers) -> tuple[str, ...]:
     """Safety questions that the skip logic asks but that are unanswered."""
+    given = answers.get
     return tuple(  # the cheap test first: most safety questions are answered
-        q.id for q in SAFETY_QUESTIONS if answers.get(q.id) is None and is_asked(q, answers)
+        q_id for q_id, q in _SAFETY if given(q_id) is None and is_asked(q, answers)
     )
 
 
@@ -114,14 +139,14 @@ def evaluate(answers: Mapping[str, Any] | Any, as_of: date | None = None,
     as_of = as_of or date.today()
     reader = Answers(answers)
     case = Case(reader, compute_scores(reader, as_of, settings), settings, as_of)
-    fired: dict[str, tuple[str, ...]] = {}
+    fired: dict[str, tuple[str, ...]] = {}  # filled in display order
     for rule_id, test in _TESTS:
         because = test(case)
         if because:
             fired[rule_id] = because
-    hidden = _suppressed(fired) if len(fired) > 1 else set()
-    shown = sorted((rule_id for rule_id in fired if rule_id not in hidden), key=_RULE_RANK.get)
-    flags = tuple(_flag(_RULES_BY_ID[rule_id], fired[rule_id], case) for rule_id in shown)
+    hidden = _suppressed(fired) if len(fired) > 1 else ()
+    flags = tuple(_flag(_RULES_BY_ID[rule_id], because, case)
+                  for rule_id, because in fired.items() if rule_id not in hidden)
     return Result(
         flags=flags,
         scores=case.scores,
@@ -132,4 +157,6 @@ def evaluate(answers: Mapping[str, Any] | Any, as_of: date | None = None,
 
 
 _RULES_BY_ID = {r.id: r for r in RULES}
-_TESTS = tuple((r.id, r.test) for r in RULES)  # in rulebook order
+# The tests in display order (severity, then rulebook order), so the flags need no sorting; each
+# as its bound __call__, which Python calls faster than the trigger object itself.
+_TESTS = tuple((r.id, r.test.__call__) for r in sorted(RULES, key=lambda r: _RULE_RANK[r.id]))

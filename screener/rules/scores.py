@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..questionnaire import QUESTIONNAIRE, Answers
@@ -28,14 +27,17 @@ GRADED_TRIAL_KEYS = tuple(f.key for f in QUESTIONNAIRE.trial_fields if f.graded)
 
 
 def total(answers: Answers, items: tuple[str, ...]) -> int | None:
-    values = [answers.get(item) for item in items]
+    values = list(map(answers.get, items))
     return None if None in values else sum(values)
 
 
 def band(score: int | None, bands: tuple[tuple[int, str], ...]) -> str | None:
     if score is None:
         return None
-    return next(name for floor, name in bands if score >= floor)
+    for floor, name in bands:
+        if score >= floor:
+            return name
+    return None  # below every band's floor: not reached for scores from the items' ranges
 
 
 def age_on(birth: date | None, as_of: date) -> int | None:
@@ -100,11 +102,14 @@ def bp_category(answers: Answers) -> str | None:
 
 
 def bmi(answers: Answers) -> float | None:
+    """kg / m², rounded half up to one decimal, in exact whole-number arithmetic: the tenths are
+    weight * 100,000 / height², rounded half up (height and weight are whole and positive)."""
     height, weight = answers.get("height_cm"), answers.get("weight_kg")
     if height is None or weight is None:
         return None
-    exact = Decimal(weight) / (Decimal(height) / 100) ** 2
-    return float(exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    twice_height_squared = 2 * height * height
+    tenths = (weight * 200_000 + height * height) // twice_height_squared
+    return tenths / 10
 
 
 def compute_scores(answers: Answers, as_of: date, settings: Settings) -> dict[str, Any]:

@@ -61,8 +61,10 @@ class Has:
 
     def __call__(self, case: Case) -> tuple[str, ...]:
         given = case.values.get(self.question)
-        if given and any(v in given for v in self.values):
-            return (self.question,)
+        if given:
+            for value in self.values:  # a loop, not any(): the rules' commonest test
+                if value in given:
+                    return (self.question,)
         return NOTHING
 
 
@@ -75,9 +77,12 @@ class HasNone:
 
     def __call__(self, case: Case) -> tuple[str, ...]:
         given = case.values.get(self.question)
-        if given and not any(v in given for v in self.values):
-            return (self.question,)
-        return NOTHING
+        if not given:
+            return NOTHING
+        for value in self.values:
+            if value in given:
+                return NOTHING
+        return (self.question,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +94,12 @@ class UsedWithin:
 
     def __call__(self, case: Case) -> tuple[str, ...]:
         window = WINDOWS[getattr(case.settings, self.window_setting)]
-        return tuple(q for q in self.questions if case.values.get(q) in window)
+        given = case.values.get
+        fired = NOTHING
+        for question in self.questions:
+            if given(question) in window:
+                fired += (question,)
+        return fired
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +113,13 @@ class UsedBefore:
     def __call__(self, case: Case) -> tuple[str, ...]:
         recent = WINDOWS[getattr(case.settings, self.window_setting)]
         earliest = EVER_USED if self.since is None else WINDOWS[self.since]
-        return tuple(
-            q for q in self.questions
-            if (given := case.values.get(q)) in earliest and given not in recent
-        )
+        values = case.values
+        fired = NOTHING
+        for question in self.questions:
+            given = values.get(question)
+            if given in earliest and given not in recent:
+                fired += (question,)
+        return fired
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +226,10 @@ class HasOtherThan:
 
     def __call__(self, case: Case) -> tuple[str, ...]:
         given = case.values.get(self.question)
-        if given and any(v != self.value for v in given):
-            return (self.question,)
+        if given:
+            for value in given:
+                if value != self.value:
+                    return (self.question,)
         return NOTHING
 
 
