@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from ..extensions import db
-from ..models import SEVERITY_RANK, Draft, Submission, utcnow
+from ..models import QUEUE_SCORES, SEVERITY_RANK, Draft, Submission, utcnow
 from ..questionnaire import Answers
 from ..rules import CRISIS_RULES, Result, Settings, evaluate
 from .flow import CONSENT_ID, PageRef, merge_and_read, missing_required
@@ -239,6 +239,8 @@ def build_submission(draft: Any, result: Result) -> Submission:
         urgent=result.urgent,
         crisis=result.crisis,
         flag_count=len(result.flags),
+        first_rule_id=result.flags[0].rule_id if result.flags else None,
+        **{key: result.scores[key] for key in QUEUE_SCORES},
         language=draft.language,
         **_queue_copy(Answers(draft.answers)),
     )

@@ -46,17 +46,15 @@ EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 MAX_ROW_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
 KEY_COLUMNS = (Submission.severity_rank, Submission.created_at, Submission.id)
-# What a row shows (screener/staff/queue_table.py unpacks rows in this order). The first flag's
-# rule id and the key scores are read out of the JSON columns by the database, so a page does
-# not decode 50 whole flag lists and score sets.
+# What a row shows (screener/staff/queue_table.py unpacks rows in this order): plain columns,
+# the first flag's rule id and the key scores included (copies of the result's, made when it is
+# stored), so a page reads no JSON.
 ROW_COLUMNS = (
     Submission.id, Submission.reference, Submission.created_at, Submission.status,
     Submission.severity_rank, Submission.highest_severity, Submission.urgent,
-    Submission.flag_count, Submission.first_name, Submission.last_name,
-    Submission.flags[(0, "rule_id")].as_string().label("first_rule_id"),
-    *(Submission.scores[key].as_integer().label(key) for key in ("phq9_total", "gad7_total")),
-    *(Submission.scores[key].as_string().label(key)
-      for key in ("phq9_band", "gad7_band", "bp_category")),
+    Submission.flag_count, Submission.first_name, Submission.last_name, Submission.first_rule_id,
+    Submission.phq9_total, Submission.gad7_total, Submission.phq9_band, Submission.gad7_band,
+    Submission.bp_category,
 )
 
 

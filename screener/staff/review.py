@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
 from ..i18n import gettext
-from ..models import STATUSES, AuditEvent, Note, Submission, User
+from ..models import QUEUE_SCORES, STATUSES, AuditEvent, Note, Submission, User
 from ..patient.drafts import build_submission
 from ..patient.pages import display_value
 from ..questionnaire import N_, QUESTIONNAIRE, QUESTIONS, Answers, is_asked
@@ -47,7 +47,8 @@ BP_LABELS = {
 # Which stored result columns re-evaluation may replace (everything the rules produce).
 RESULT_COLUMNS = (
     "rulebook_version", "rule_settings", "scores", "flags", "missing_safety",
-    "highest_severity", "severity_rank", "urgent", "crisis", "flag_count",
+    "highest_severity", "severity_rank", "urgent", "crisis", "flag_count", "first_rule_id",
+    *QUEUE_SCORES,
 )
 
 
