@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..fragments import fragment
 from ..i18n import gettext
@@ -51,12 +51,14 @@ def queue_rows(rows: Iterable[Any], zone: ZoneInfo) -> list[QueueRow]:
     return views
 
 
-def table_texts(link: str) -> dict[str, Markup]:
+def table_texts(link: str) -> dict[str, str]:
     """The column names (the header's, which each cell repeats for the phone layout), looked up
-    and escaped once a page rather than once a cell, and the start of a submission's link
-    (`link` with its reference left off)."""
-    return {name: escape(text) for name, text in (
-        ("label_reference", gettext("Reference")), ("label_name", gettext("Name")),
-        ("label_received", gettext("Received")), ("label_status", gettext("Status")),
-        ("label_flag", gettext("Highest flag")), ("label_flags", gettext("Flags")),
-        ("label_scores", gettext("Key scores")), ("link", link))}
+    once a page rather than once a cell, and the start of a submission's link (`link` with its
+    reference left off). Plain text, escaped where the template shows it: markupsafe 3 escapes
+    a string faster than it passes an already-escaped Markup value through."""
+    return {
+        "label_reference": gettext("Reference"), "label_name": gettext("Name"),
+        "label_received": gettext("Received"), "label_status": gettext("Status"),
+        "label_flag": gettext("Highest flag"), "label_flags": gettext("Flags"),
+        "label_scores": gettext("Key scores"), "link": link,
+    }
