@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -179,3 +180,26 @@ def test_a_flag_names_its_own_reasons_whatever_was_evaluated_before(order):
         flag = next(f for f in evaluate(answers, as_of=AS_OF).flags
                     if f.rule_id == "URG-SI-INTENT-PLAN")
         assert flag.because == because
+
+
+class _OddMapping(Mapping):
+    """A mapping whose keys include ones no dict could hold (unhashable) and non-strings."""
+
+    def __init__(self, items):
+        self._items = items
+
+    def __getitem__(self, key):
+        return next(value for k, value in self._items if k == key)
+
+    def __iter__(self):
+        return (key for key, _ in self._items)
+
+    def __len__(self):
+        return len(self._items)
+
+
+def test_keys_that_are_not_question_ids_are_ignored_even_unhashable_ones():
+    odd = _OddMapping([(["si_now"], "yes"), (("si_now",), "yes"), (1, "yes"), ("si_now", "yes")])
+    result = evaluate(odd, as_of=AS_OF)
+    assert [f.rule_id for f in result.flags][:1] == ["URG-SI-NOW"]
+    assert evaluate(_OddMapping([(["si_now"], "yes")]), as_of=AS_OF).flags == ()

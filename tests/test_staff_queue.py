@@ -421,3 +421,26 @@ def test_many_filter_forms_do_not_crowd_out_the_patient_pages_fragments(seeded, 
     assert len(fragments._rendered["staff/fragments/queue_filters.html"]) == 3
     assert seeded.test_client().get("/").status_code == 200
     assert fragments._rendered["header_start"], "the patient page's header was not kept"
+
+
+def test_a_row_shows_its_stored_result_and_its_severity_without_the_rule_id_copy(seeded):
+    """Each row shows the first flag's rule id and key scores of its stored result; a row whose
+    copies are missing (stored by an older version during an upgrade) still shows its
+    severity, never "No flags"."""
+    client = staff_client(seeded)
+    with seeded.app_context():
+        urgent = db.session.scalars(select(Submission).where(Submission.severity_rank == 0)
+                                    .order_by(Submission.id)).first()
+        reference, rule_id = urgent.reference, urgent.flags[0]["rule_id"]
+        phq9 = urgent.scores["phq9_total"]
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{reference}(?:(?!</tr>).)*</tr>",
+                    client.get("/staff/").text, re.S).group(0)
+    assert rule_id in row and "Urgent" in row
+    assert phq9 is None or f"</span> {phq9} (" in row
+    with seeded.app_context():
+        db.session.execute(update(Submission).where(Submission.reference == reference)
+                           .values(first_rule_id=None))
+        db.session.commit()
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{reference}(?:(?!</tr>).)*</tr>",
+                    client.get("/staff/").text, re.S).group(0)
+    assert "Urgent" in row and rule_id not in row and "No flags" not in row

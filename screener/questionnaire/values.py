@@ -172,9 +172,9 @@ class Answers:
             values = {}
             if isinstance(raw, Mapping):
                 choices_of, range_of, cleaner_of = _CHOICES.get, _RANGES.get, CLEANERS.get
-                # Keys that are not question ids miss all three tables; None is no choice, not
-                # an int, and every cleaner returns None for it.
                 for question_id, given in raw.items():
+                    if given is None or not isinstance(question_id, str):
+                        continue  # (a mapping's key may even be unhashable: never looked up)
                     allowed = choices_of(question_id)
                     if allowed is not None:
                         if isinstance(given, str) and given in allowed:

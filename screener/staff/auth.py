@@ -54,6 +54,9 @@ class SignedIn(UserMixin):
     def __init__(self, columns: Mapping[str, Any]) -> None:
         self.__dict__.update(columns)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"the signed-in view is read-only: change account().{name}")
+
     get_id = User.get_id
     is_active = User.is_active
     is_admin = User.is_admin
