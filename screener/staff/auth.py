@@ -40,9 +40,8 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-# One statement each (Session.get builds and keys a new one each time): the account through the
-# ORM, and its columns alone for the check made on every staff request.
-_USER_BY_ID = select(User).where(User.id == bindparam("id"))
+# One statement for every request: the account's columns alone (Session.get would build and key
+# a new statement each time, and run it through the ORM).
 _USER_COLUMNS_BY_ID = select(*User.__table__.columns).where(User.id == bindparam("id"))
 
 
@@ -66,26 +65,17 @@ class SignedIn(UserMixin):
         return db.session.get(User, self.id)
 
 
-def _session_account(token: str, columns_only: bool) -> Any:
-    """The account a session's token ("id:version") names, if it is active and the version is
-    still current: its columns (a row) or, with columns_only false, the ORM object."""
+@login_manager.user_loader
+def load_user(token: str) -> SignedIn | None:
+    """The user of a session whose version is still current, else nobody (one query, on the
+    session's connection: a plain row, without the ORM's execution)."""
     user_id, _, version = str(token).partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    if columns_only:  # a plain row: the session's connection, without the ORM's execution
-        found = db.session.connection().execute(_USER_COLUMNS_BY_ID, {"id": int(user_id)}).first()
-    else:
-        found = db.session.execute(_USER_BY_ID, {"id": int(user_id)}).scalar()
-    if found is None or not found.active or found.session_version != int(version):
+    row = db.session.connection().execute(_USER_COLUMNS_BY_ID, {"id": int(user_id)}).first()
+    if row is None or not row.active or row.session_version != int(version):
         return None
-    return found
-
-
-@login_manager.user_loader
-def load_user(token: str) -> SignedIn | None:
-    """The user of a session whose version is still current, else nobody (one query)."""
-    row = _session_account(token, columns_only=True)
-    return None if row is None else SignedIn(row._mapping)
+    return SignedIn(row._mapping)
 
 
 def authenticate(email: str, password: str) -> tuple[User | None, bool]:
@@ -120,7 +110,8 @@ def pending_user() -> User | None:
     if _epoch(now()) - pending["at"] > SECOND_FACTOR_MINUTES * 60:
         session.pop(PENDING, None)
         return None
-    return _session_account(pending.get("id", ""), columns_only=False)
+    user = load_user(pending.get("id", ""))
+    return None if user is None else user.account()  # the login steps change the account
 
 
 def pending_next() -> str:
