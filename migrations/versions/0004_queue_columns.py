@@ -20,29 +20,29 @@ down_revision = '0003_audit_chain'
 branch_labels = None
 depends_on = None
 
-NUMBERS = ('phq9_total', 'gad7_total')
-WORDS = ('phq9_band', 'gad7_band', 'bp_category')
-COLUMNS = ('first_rule_id', 'phq9_total', 'phq9_band', 'gad7_total', 'gad7_band', 'bp_category')
+# Each copy and its type; the numbers are read out of the JSON as integers, the rest as text.
+COLUMNS = {
+    'first_rule_id': sa.String(length=40), 'phq9_total': sa.Integer(),
+    'phq9_band': sa.String(length=20), 'gad7_total': sa.Integer(),
+    'gad7_band': sa.String(length=20), 'bp_category': sa.String(length=20),
+}
 
 
 def upgrade():
-    for name in COLUMNS:
-        kind = (sa.Integer() if name in NUMBERS
-                else sa.String(length=40) if name == 'first_rule_id' else sa.String(length=20))
+    for name, kind in COLUMNS.items():
         op.add_column('submission', sa.Column(name, kind, nullable=True))
 
-    submission = sa.table(
-        'submission', sa.column('flags', sa.JSON), sa.column('scores', sa.JSON),
-        sa.column('first_rule_id', sa.String),
-        *(sa.column(name, sa.Integer) for name in NUMBERS),
-        *(sa.column(name, sa.String) for name in WORDS))
+    submission = sa.table('submission', sa.column('flags', sa.JSON), sa.column('scores', sa.JSON),
+                          *(sa.column(name, kind) for name, kind in COLUMNS.items()))
+    scores = {
+        name: (submission.c.scores[name].as_integer() if isinstance(kind, sa.Integer)
+               else submission.c.scores[name].as_string())
+        for name, kind in COLUMNS.items() if name != 'first_rule_id'
+    }
     op.get_bind().execute(sa.update(submission).values(
-        first_rule_id=submission.c.flags[(0, 'rule_id')].as_string(),
-        **{name: submission.c.scores[name].as_integer() for name in NUMBERS},
-        **{name: submission.c.scores[name].as_string() for name in WORDS},
-    ))
+        first_rule_id=submission.c.flags[(0, 'rule_id')].as_string(), **scores))
 
 
 def downgrade():
-    for name in reversed(COLUMNS):
+    for name in reversed(list(COLUMNS)):
         op.execute(f'ALTER TABLE submission DROP COLUMN {name}')
