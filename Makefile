@@ -1,4 +1,5 @@
-# make run: set up and serve on http://127.0.0.1:5000   make test: the whole suite
+# make run: set up and serve on http://127.0.0.1:5000 (make run PORT=5001: another port)
+# make test: the whole suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -18,11 +19,13 @@ catalogues: $(STAMP)
 	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
 		$(BIN)/pybabel compile --statistics -d translations 2>&1 | tail -n 3; fi
 
+# The port `make run` serves on: `make run PORT=5001`.
+PORT ?= 5000
 run: $(STAMP) catalogues pdf-libs
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --count 200 --if-empty
 	$(BIN)/flask demo staff
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # WeasyPrint (the PDF consult summary) is pure Python from PyPI but lays text out with the
 # system's Pango, and needs a font.
