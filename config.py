@@ -80,7 +80,6 @@ class Config:
     LANGUAGE_NAMES = {"en": "English", "es": "Español"}
     HSTS = False
     PRODUCTION = False
-    BENCHMARK = os.environ.get("BENCHMARK") == "1"  # registers the floors of `make bench`
 
 
 class DevelopmentConfig(Config):

@@ -1,1 +1,1 @@
-"""`make bench`: speed targets measured as ratios against a floor in the same run."""
+"""`make bench`: the performance budgets of issue 18 in the user's terms (see __main__.py)."""

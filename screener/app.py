@@ -72,10 +72,6 @@ def build_app(config: Any = None) -> Flask:
     from . import cli
 
     cli.register(app)
-    if app.config.get("BENCHMARK"):
-        from . import bench
-
-        bench.register(app)
     _register_headers(app)
     _register_errors(app)
     hardening.install(app)
