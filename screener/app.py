@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 import config as config_module
 
-from . import fragments, hardening, i18n
+from . import fragments, hardening, languages
 from .extensions import babel, csrf, db, limiter, migrate
 from .questionnaire.model import N_
 
@@ -58,8 +58,7 @@ def build_app(config: Any = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale)
-    i18n.install(app)
+    babel.init_app(app, locale_selector=languages.select_locale)
 
     from .patient import bp as patient_bp
 
@@ -76,7 +75,8 @@ def build_app(config: Any = None) -> Flask:
     _register_errors(app)
     hardening.install(app)
     app.jinja_env.globals.update(clinic=_clinic(app))
-    fragments.install(app)
+    fragments.install(app)  # staff pages (until they are whole templates)
+    app.jinja_env.globals.update(get_locale=get_locale)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     if app.config["PRODUCTION"]:
         _refuse_demo_accounts(app)

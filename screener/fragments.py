@@ -10,9 +10,8 @@ does belongs in the page template itself.
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from flask_babel import get_locale
 from markupsafe import Markup
-
-from .i18n import locale_code
 
 _rendered: dict[str, dict[tuple, Markup]] = {}  # per fragment: one cannot crowd out another
 MAX_RENDERED = 4096  # per fragment, a guard: keys are page keys, filters, scores, never answers
@@ -26,7 +25,7 @@ def fragment(name: str, **values: str | int | bool | None) -> Markup:
     kept = _rendered.get(name)
     if kept is None:
         kept = _rendered.setdefault(name, {})
-    key = (locale_code(), request._get_current_object().script_root, *sorted(values.items()))
+    key = (str(get_locale()), request._get_current_object().script_root, *sorted(values.items()))
     html = kept.get(key)
     if html is None:
         # Rendered with the environment's globals only (config, clinic, url_for, _) and the
@@ -40,4 +39,4 @@ def fragment(name: str, **values: str | int | bool | None) -> Markup:
 
 
 def install(app: Flask) -> None:
-    app.jinja_env.globals.update(fragment=fragment, current_locale=locale_code)
+    app.jinja_env.globals.update(fragment=fragment, current_locale=lambda: str(get_locale()))

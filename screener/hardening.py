@@ -18,8 +18,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Request, g, request, session
-from flask_babel import gettext
+from flask import Flask, Request, current_app, request, session
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import ServiceUnavailable
@@ -82,22 +81,20 @@ def install(app: Flask) -> None:
                         type(getattr(lost, "orig", lost)).__name__)
             db.session.registry.clear()
 
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def database_unavailable(error: SQLAlchemyError):
-        draft = g.get("draft")  # as this request read it, without asking the database again
-        _roll_back()
-        # The kind of failure only: the exception text holds SQL parameters (answers).
-        log.warning("database unavailable at %s: %s", request.endpoint,
-                    type(getattr(error, "orig", error)).__name__)
-        if request.endpoint == "patient.step" and request.method == "POST":
-            page = _same_step_again(draft)
-            if page is not None:
-                return page, 503, {"Retry-After": "30"}
-        return app.handle_http_exception(ServiceUnavailable())
+    app.register_error_handler(OperationalError, database_unavailable)
+    app.register_error_handler(InterfaceError, database_unavailable)
 
 
-def _roll_back() -> None:
+def database_unavailable(error: SQLAlchemyError):
+    """A 503 "please try again" page with Retry-After, never a 500."""
+    roll_back()
+    # The kind of failure only: the exception text holds SQL parameters (answers).
+    log.warning("database unavailable at %s: %s", request.endpoint,
+                type(getattr(error, "orig", error)).__name__)
+    return current_app.handle_http_exception(ServiceUnavailable())
+
+
+def roll_back() -> None:
     """Roll back, or drop the session when even that fails (the connection is gone)."""
     try:
         db.session.rollback()
@@ -105,18 +102,3 @@ def _roll_back() -> None:
         db.session.registry.clear()
 
 
-def _same_step_again(draft: Any) -> Any:
-    from .patient.routes import PAGE_BY_KEY, current_draft, page_form, render_step
-
-    args = request.view_args or {}
-    ref = PAGE_BY_KEY.get(f"{args.get('section_id')}/{args.get('number')}")
-    if ref is None:
-        return None
-    if draft is None:
-        try:
-            draft = current_draft()
-        except SQLAlchemyError:
-            _roll_back()
-    message = gettext("We could not save this page just now. Your answers are still here: "
-                      "please press Continue again in a moment.")
-    return render_step(ref, draft, page_form(ref.page)(), message=message)

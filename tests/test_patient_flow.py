@@ -6,20 +6,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
-from test_rules_properties import answer_sets
 
 from screener.extensions import db
 from screener.models import Draft, Submission
 from screener.patient.flow import (
     PAGE_BY_KEY,
-    STEP_PAGES,
-    applicable_pages,
-    merge_and_read,
-    page_applies,
 )
-from screener.questionnaire import Answers
 
 from flow_helpers import (
     BASE,
@@ -33,7 +26,6 @@ from flow_helpers import (
     start,
     walk,
 )
-from rules_cases import CHOICES, INT_RANGES, MULTIS, QUESTION_ORDER, baseline
 
 PERSONAS = personas()
 
@@ -251,56 +243,3 @@ def test_pages_load_nothing_from_other_sites(client):
         for attribute in re.findall(r'(?:src|href)="([^"]+)"', html):
             assert not re.match(r"(https?:)?//", attribute) or attribute.startswith("tel:"), (
                 url, attribute)
-
-
-# --- which pages apply (kept by the answers that decide it) ---------------------------------
-# applicable_pages() keeps its result by the answers its conditions read. A key that left one
-# of those answers out would hand one person's pages to another: compared here with the pages
-# worked out afresh, over many answer sets in one process (so that kept results are reused).
-
-def _afresh(answers) -> list:
-    reader = Answers(answers)
-    return [ref for ref in STEP_PAGES if page_applies(ref, reader)]
-
-
-def _some_values(question: str) -> list:
-    if question in CHOICES:
-        return list(CHOICES[question])
-    if question in MULTIS:
-        return [[value] for value in MULTIS[question]]
-    if question in INT_RANGES:
-        low, high = INT_RANGES[question]
-        return sorted({low, high, *range(low, high + 1, max(1, (high - low) // 60))})
-    return [True, False]
-
-
-@pytest.mark.parametrize("question", [q for q in QUESTION_ORDER if q in CHOICES or q in MULTIS
-                                      or q in INT_RANGES or q == "bp_unknown"])
-def test_the_pages_that_apply_follow_each_answer(question):
-    values = _some_values(question)
-    for answers in (baseline(), {}, *(persona["answers"] for persona in PERSONAS)):
-        for value in values:
-            changed_answers = {**answers, question: value}
-            assert applicable_pages(Answers(changed_answers)) == _afresh(changed_answers)
-        assert applicable_pages(Answers(answers)) == _afresh(answers)
-
-
-@settings(max_examples=300, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(answers=answer_sets())
-def test_the_pages_that_apply_are_the_same_kept_or_afresh(answers):
-    assert applicable_pages(Answers(answers)) == _afresh(answers)
-
-
-@settings(max_examples=200, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(saved=answer_sets(), other=answer_sets())
-def test_merging_a_page_reads_the_same_with_or_without_the_saved_answers_reader(saved, other):
-    """A save reuses the reader of the saved answers and cleans only the page's answers: the
-    merged answers and their reader are those of reading everything afresh."""
-    for ref in STEP_PAGES:
-        posted = {q: other.get(q) for q in ref.question_ids}
-        fresh = merge_and_read(saved, ref, posted)
-        reused = merge_and_read(saved, ref, posted, Answers(saved))
-        assert reused[0] == fresh[0]
-        assert list(reused[1].values.items()) == list(fresh[1].values.items())

@@ -12,7 +12,6 @@ import copy
 import re
 
 import pytest
-from flask import request
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -22,8 +21,7 @@ from screener.extensions import db
 from screener.models import Draft
 from screener.patient.flow import STEP_PAGES
 from screener.questionnaire import QUESTIONNAIRE, QUESTIONS
-from screener.questionnaire.forms import RadioPage, page_form, posted_page, radio_page
-from screener.questionnaire.values import CLEANERS
+from screener.questionnaire.values import clean
 
 from conftest import make_app
 from flow_helpers import csrf_token, personas, walk
@@ -85,7 +83,7 @@ def stored_values_are_valid(app) -> None:
         answers = db.session.scalars(select(Draft)).one().answers
     for qid, value in answers.items():
         assert qid in QUESTIONS, qid
-        cleaned = CLEANERS[qid](value)
+        cleaned = clean(QUESTIONS[qid], value)
         assert cleaned is not None, (qid, value)
         kind = QUESTIONS[qid].kind
         if kind == "date":
@@ -119,51 +117,3 @@ def test_hostile_posts_never_break_the_flow(walked_app, post):
     assert '"><img src=x onerror' not in body
     assert not re.search(r'href="javascript:', body)
     stored_values_are_valid(app)
-
-
-# --- pages of radio questions are read without WTForms: same data, same errors ---------------
-
-RADIO_PAGES = [ref for ref in STEP_PAGES if radio_page(ref.page) is not None]
-
-
-@st.composite
-def radio_posts(draw):
-    ref = draw(st.sampled_from(RADIO_PAGES))
-    fields: list[tuple[str, str]] = []
-    for question in ref.page.questions:
-        valid = st.sampled_from([o.value for o in question.options])
-        spaced = valid.map(lambda v: f" {v}\t")
-        for _ in range(draw(st.integers(0, 2))):
-            fields.append((question.id, draw(st.one_of(valid, spaced, text))))
-    return ref, fields
-
-
-@pytest.fixture(scope="module")
-def plain_app(tmp_path_factory):
-    yield from make_app("sqlite", tmp_path_factory.mktemp("radio"))
-
-
-def test_the_pages_read_without_wtforms_are_the_rating_scales_and_yes_no_pages():
-    keys = {ref.key for ref in RADIO_PAGES}
-    assert {"phq9/1", "gad7/1", "safety/1", "safety/2", "substances/1"} <= keys
-    assert not keys & {"about_you/1", "reasons/1", "treatments/1", "heart/1", "medicines/1"}
-
-
-@settings(max_examples=EXAMPLES // 2, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
-@given(post=radio_posts(), language=st.sampled_from(["en", "es"]))
-def test_a_radio_page_reads_as_its_wtforms_form_would(plain_app, post, language):
-    ref, fields = post
-    formdata = MultiDict(fields)
-    with plain_app.test_request_context(f"/q/{ref.section.id}/{ref.number}", method="POST",
-                                        data=formdata, headers={"Accept-Language": language}):
-        wtforms_page = page_form(ref.page)()
-        wtforms_page.validate()
-        read = posted_page(ref.page, request.form, plain_form=True)  # as the route reads it
-        assert isinstance(read, RadioPage)
-        read.validate()
-        for question in ref.page.questions:
-            expected = wtforms_page[question.id]
-            assert (read[question.id].data, read[question.id].errors) == (
-                expected.data, [str(e) for e in expected.errors]), question.id

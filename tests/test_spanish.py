@@ -34,9 +34,8 @@ from wording import ALLOWED_PHRASES_ES, forbidden_phrases_es
 ROOT = Path(__file__).resolve().parents[1]
 TRANSLATIONS = ROOT / "translations"
 SPANISH_PO = TRANSLATIONS / "es" / "LC_MESSAGES" / "messages.po"
-# Staff-only places: the staff area, the consult summary and exports, the benchmark floors.
-STAFF_ONLY = ("screener/staff/", "templates/staff/", "templates/print/", "screener/exports/",
-              "screener/bench.py", "templates/bench/")
+# Staff-only places: the staff area, the consult summary and exports.
+STAFF_ONLY = ("screener/staff/", "templates/staff/", "templates/print/", "screener/exports/")
 PLACEHOLDER = re.compile(r"%(?:\(\w+\))?[-#0 +]*\d*(?:\.\d+)?[sdifrxXeEgGc%]")
 
 
@@ -54,8 +53,8 @@ def compile_catalogues() -> None:
         os.replace(temporary, mo)  # atomic: a parallel run never reads half a file
 
 
-# At collection, before any test of any module asks for a Spanish page: translations, once
-# looked up, are kept for the life of the process (screener/i18n.py).
+# At collection, before any test of any module asks for a Spanish page (Flask-Babel keeps a
+# catalogue once loaded).
 compile_catalogues()
 
 

@@ -37,15 +37,8 @@ CONSENT_ID = QUESTIONNAIRE.sections[0].questions[0].id
 def depends_on_same_page(question: Question, ref: PageRef) -> bool:
     """True when the question's condition reads an answer given on the same page; such a
     question is always rendered (JavaScript may hide it) and decided when the page is saved."""
-    return question.id in _SAME_PAGE_CONDITION.get(ref.key, ())
-
-
-_SAME_PAGE_CONDITION: dict[str, frozenset[str]] = {
-    ref.key: frozenset(
-        q.id for q in ref.page.questions
-        if q.asked_when is not None and any(c in ref.question_ids for c in q.asked_when.questions))
-    for ref in STEP_PAGES
-}
+    return question.asked_when is not None and any(
+        qid in ref.question_ids for qid in question.asked_when.questions)
 
 
 def shown_questions(ref: PageRef, answers: Answers) -> list[Question]:
@@ -57,31 +50,8 @@ def page_applies(ref: PageRef, answers: Answers) -> bool:
     return any(is_asked(q, answers) for q in ref.page.questions)
 
 
-# The answers that decide which pages apply: those read by the conditions of pages that can
-# be left out (a page with one question always asked always applies).
-_DECIDING: tuple[str, ...] = tuple(sorted({
-    qid for ref in STEP_PAGES if all(q.asked_when is not None for q in ref.page.questions)
-    for q in ref.page.questions for qid in q.asked_when.questions}))
-# The pages that apply, kept by those answers (every request of the flow asks; the answers
-# that decide it change far less often than the pages are drawn). Bounded: once full, new
-# combinations are worked out each time and not kept.
-_applicable: dict[tuple, tuple[PageRef, ...]] = {}
-MAX_APPLICABLE = 4096
-
-
 def applicable_pages(answers: Answers) -> list[PageRef]:
-    # Each value with its type: True == 1 in Python, but a condition may tell them apart.
-    key = tuple((list, tuple(v)) if type(v) is list else (type(v), v)
-                for v in map(answers.get, _DECIDING))
-    try:
-        return list(_applicable[key])
-    except KeyError:
-        pages = tuple(ref for ref in STEP_PAGES if page_applies(ref, answers))
-        if len(_applicable) < MAX_APPLICABLE:
-            _applicable[key] = pages
-        return list(pages)
-    except TypeError:  # an unhashable answer: not kept
-        return [ref for ref in STEP_PAGES if page_applies(ref, answers)]
+    return [ref for ref in STEP_PAGES if page_applies(ref, answers)]
 
 
 def missing_required(ref: PageRef, answers: Answers) -> list[Question]:
@@ -128,43 +98,20 @@ def progress(ref: PageRef, pages: list[PageRef]) -> tuple[int, int]:
 def prune(answers: dict[str, Any]) -> dict[str, Any]:
     """Remove answers to questions that are no longer asked (repeatedly, for chains such as
     sex at birth -> could become pregnant -> pregnant)."""
-    return _pruned(dict(answers))[0]
-
-
-_CONDITIONAL = frozenset(qid for qid, q in QUESTIONS.items() if q.asked_when is not None)
-
-
-def _pruned(kept: dict[str, Any], reader: Answers | None = None
-            ) -> tuple[dict[str, Any], Answers]:
-    """prune() in place, with the reader of what is kept (`reader`: Answers(kept), when the
-    caller has it already)."""
+    kept = dict(answers)
     while True:
-        if reader is None:
-            reader = Answers(kept)
-        gone = [qid for qid in kept
-                if qid in _CONDITIONAL and not is_asked(QUESTIONS[qid], reader)]
+        reader = Answers(kept)
+        gone = [qid for qid in kept if qid in QUESTIONS and not is_asked(QUESTIONS[qid], reader)]
         if not gone:
-            return kept, reader
+            return kept
         for qid in gone:
             del kept[qid]
-        reader = None
 
 
 def merge_page(saved: dict[str, Any], ref: PageRef, posted: dict[str, Any]) -> dict[str, Any]:
     """The answers after saving this page: the page's answers replace what was saved for it,
     unanswered ones are not stored, and anything no longer asked is removed."""
-    return merge_and_read(saved, ref, posted)[0]
-
-
-def merge_and_read(saved: dict[str, Any], ref: PageRef, posted: dict[str, Any],
-                   saved_reader: Answers | None = None) -> tuple[dict[str, Any], Answers]:
-    """merge_page(), with the merged answers' reader (so that they are cleaned only once).
-    `saved_reader`: Answers(saved), when the caller has it; then only this page's answers are
-    cleaned again."""
     merged = {k: v for k, v in saved.items() if k not in ref.question_ids}
-    given = {k: v for k, v in posted.items()
-             if k in ref.question_ids and v is not None and v != ""}
-    merged.update(given)
-    reader = None if saved_reader is None else Answers.replacing(
-        saved_reader, ref.question_ids, given)
-    return _pruned(merged, reader)
+    merged.update({k: v for k, v in posted.items()
+                   if k in ref.question_ids and v is not None and v != ""})
+    return prune(merged)

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from flask_babel import format_date
+from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from ..i18n import gettext
-from ..questionnaire import QUESTIONNAIRE, Answers, is_asked
+from ..questionnaire import Answers, is_asked
+from ..questionnaire.display import display_value
 from ..questionnaire.forms import REQUIRED_MESSAGES, trial_row_errors
 from ..questionnaire.model import Question
 from ..questionnaire.values import parse_date
-from .flow import PageRef, applicable_pages, merge_and_read
+from .flow import PageRef, applicable_pages, merge_page
 
 SINGLE_VALUE_KINDS = ("choice", "int", "bool", "text", "longtext", "date", "email", "phone")
 
@@ -47,24 +47,20 @@ def _trial_row(row: dict[str, Any]) -> dict[str, str]:
 class PageRead(NamedTuple):
     posted: dict[str, Any]  # this page's answers to store
     valid: bool
-    merged: tuple[dict[str, Any], Answers]  # all the answers with these, and their reader
 
 
 def read_page(form: Any, ref: PageRef, saved: dict[str, Any], formdata: MultiDict,
-              require_all: bool = True, saved_reader: Answers | None = None) -> PageRead:
+              require_all: bool = True) -> PageRead:
     """Validate a posted page against the other answers. Errors are put on the form's fields;
-    returns the answers to store for this page, whether the page is valid, and the merged
-    answers (which the save reuses). With `require_all` False (saving to finish later)
-    unanswered questions are not errors. `saved_reader`: Answers(saved), when the caller has
-    it."""
+    returns the answers to store for this page and whether the page is valid. With
+    `require_all` False (saving to finish later) unanswered questions are not errors."""
     form.validate()
     for question in ref.page.questions:
         if question.kind in SINGLE_VALUE_KINDS and len(formdata.getlist(question.id)) > 1:
             _add_error(form[question.id], gettext("Give one answer only"))
     posted = {q.id: _stored(q, form[q.id].data) for q in ref.page.questions
               if not _has_errors(form[q.id])}
-    combined = merge_and_read(saved, ref, posted, saved_reader)
-    merged = combined[1]
+    merged = Answers(merge_page(saved, ref, posted))
     for question in ref.page.questions:
         field = form[question.id]
         if not is_asked(question, merged):
@@ -79,8 +75,7 @@ def read_page(form: Any, ref: PageRef, saved: dict[str, Any], formdata: MultiDic
             kind = "choice" if question.options else question.kind  # a rating scale is a choice
             _add_error(field, gettext(REQUIRED_MESSAGES.get(kind, "Enter an answer")))
     _check_blood_pressure(form, ref, merged)
-    return PageRead(posted, not any(_has_errors(form[q.id]) for q in ref.page.questions),
-                    combined)
+    return PageRead(posted, not any(_has_errors(form[q.id]) for q in ref.page.questions))
 
 
 def _has_errors(field: Any) -> bool:
@@ -135,37 +130,6 @@ class AnswerRow:
     label: str
     value: str | list[str]
     page: PageRef
-
-
-def display_value(question: Question, value: Any) -> str | list[str]:
-    """An answer as words a person recognises (translated option labels)."""
-    if value is None:
-        return gettext("Not answered")
-    if question.kind == "bool":
-        return gettext("Yes") if value else gettext("No")
-    if question.kind == "multi":
-        return [gettext(question.option_label(v)) for v in value]
-    if question.kind == "trials":
-        return [trial_summary(row) for row in value] or [gettext("None")]
-    if question.options:
-        return gettext(question.option_label(str(value)))
-    if question.unit:
-        return f"{value} {question.unit}"
-    if question.kind == "date" and (day := parse_date(value)) is not None:
-        return format_date(day, format="long")
-    return str(value)
-
-
-def trial_summary(row: dict[str, Any]) -> str:
-    parts = []
-    for spec in QUESTIONNAIRE.trial_fields:
-        value = row.get(spec.key)
-        if not value or (spec.key == "drug" and value == "other"):
-            continue
-        label = next((o.label for o in spec.options if o.value == value), value)
-        text = gettext(label) if spec.options else value
-        parts.append(gettext(spec.summary, answer=text) if spec.summary else text)
-    return "; ".join(parts)
 
 
 def answer_rows(answers: dict[str, Any]) -> list[tuple[Any, list[AnswerRow]]]:

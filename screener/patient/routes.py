@@ -15,23 +15,21 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from wtforms import RadioField, SelectChoice, StringField
 
 from ..extensions import db, limiter
-from ..i18n import gettext, locale_code
-from ..models import Submission
+from ..hardening import database_unavailable, roll_back
+from ..models import Draft, Submission
 from ..questionnaire import QUESTIONNAIRE, Answers
-from ..questionnaire.forms import PatientForm, page_form, posted_page
-from ..questionnaire.model import condition_as_data
+from ..questionnaire.forms import page_form
 from ..rules import SUICIDE_FAMILY, Settings
 from . import bp
 from .drafts import (
     AlreadySubmitted,
-    DraftState,
     find_by_resume_code,
     issue_resume_code,
     load_draft,
@@ -44,7 +42,6 @@ from .flow import (
     PAGE_BY_KEY,
     PageRef,
     applicable_pages,
-    depends_on_same_page,
     first_incomplete,
     may_visit,
     neighbours,
@@ -52,20 +49,20 @@ from .flow import (
     shown_questions,
 )
 from .pages import answer_rows, error_summary, form_data, read_page
-from .render import question_html, question_view, stored_question_html
+from .render import shown_question
 
 START = QUESTIONNAIRE.sections[0]
 
 
-class ConsentForm(PatientForm):
+class ConsentForm(FlaskForm):
     consent_store = RadioField(choices=[SelectChoice(o.value) for o in START.questions[0].options])
 
 
-class ResumeForm(PatientForm):
+class ResumeForm(FlaskForm):
     resume_code = StringField()
 
 
-def current_draft() -> DraftState | None:
+def current_draft() -> Draft | None:
     return load_draft(session.get("draft"))
 
 
@@ -73,22 +70,11 @@ def _lifetime() -> int:
     return current_app.config["DRAFT_LIFETIME_DAYS"]
 
 
-_step_urls: dict[tuple[str, str], str] = {}  # (script root, page): building one cost 20 µs
-
-
 def _step_url(ref: PageRef, **params: Any) -> str:
-    if params:
-        return url_for("patient.step", section_id=ref.section.id, number=ref.number, **params)
-    key = (request.script_root, ref.key)
-    url = _step_urls.get(key)
-    if url is None:
-        url = url_for("patient.step", section_id=ref.section.id, number=ref.number)
-        if len(_step_urls) < 1024:
-            _step_urls[key] = url
-    return url
+    return url_for("patient.step", section_id=ref.section.id, number=ref.number, **params)
 
 
-def _where_next(draft: DraftState) -> str:
+def _where_next(draft: Draft) -> str:
     if draft.submission_id is not None:
         return url_for("patient.confirmation")
     ref = first_incomplete(Answers(draft.answers), draft.pages_done)
@@ -108,7 +94,7 @@ def start():
 
 
 @limiter.limit(lambda: current_app.config["RATELIMIT_NEW_DRAFT"])
-def _begin(draft: DraftState | None):
+def _begin(draft: Draft | None):
     if draft is None or draft.submission_id is not None:
         language = str(get_locale())
         draft = new_draft(_lifetime(), language=language)
@@ -119,7 +105,7 @@ def _begin(draft: DraftState | None):
     return redirect(_where_next(draft), code=303)
 
 
-class LanguageForm(PatientForm):
+class LanguageForm(FlaskForm):
     language = StringField()
     next = StringField()
 
@@ -165,27 +151,19 @@ def step(section_id: str, number: int):
     if draft.submission_id is not None:
         return render_template("patient/already_sent.html", draft=draft), 409
     answers = Answers(draft.answers)
-    pages = applicable_pages(answers)
-    if not may_visit(ref, answers, draft.pages_done, pages):
+    if not may_visit(ref, answers, draft.pages_done):
         return redirect(_where_next(draft))
-    if request.method == "GET":  # drawn from the stored answers; no form unless needed
-        return render_step(ref, draft, None, answers=answers, pages=pages)
-    form = posted_page(ref.page, request.form, plain_form=bool(request.form) and not request.files)
-    trial_change = _change_trial_rows(form)
-    if trial_change:
+    if request.method == "GET":
+        return render_step(ref, draft, page_form(ref.page)(data=form_data(ref, draft.answers)))
+    form = page_form(ref.page)()
+    if _change_trial_rows(form):
         return render_step(ref, draft, form)
     later = request.form.get("action") == "later"
-    read = read_page(form, ref, draft.answers, request.form, require_all=not later,
-                     saved_reader=answers)
+    read = read_page(form, ref, draft.answers, request.form, require_all=not later)
     if not read.valid:
-        return render_step(ref, draft, form, invalid=True, answers=answers, pages=pages)
+        return render_step(ref, draft, form, invalid=True)
     try:
-        new_crisis = save_page(draft, ref, read.posted, _lifetime(), merged=read.merged)
-    except OperationalError:
-        db.session.rollback()
-        message = gettext("We could not save this page just now. Your answers are still here: "
-                          "please press Continue again in a moment.")
-        return render_step(ref, draft, form, message=message), 503, {"Retry-After": "30"}
+        new_crisis = save_page(draft, ref, read.posted, _lifetime())
     except AlreadySubmitted:
         return render_template("patient/already_sent.html", draft=draft), 409
     _renew_cookie()
@@ -193,7 +171,28 @@ def step(section_id: str, number: int):
         return _show_resume_code(draft, crisis=bool(new_crisis))
     if new_crisis:
         return redirect(url_for("patient.help_page"), code=303)
-    return redirect(_after_save(ref, draft, read.merged[1]), code=303)
+    return redirect(_after_save(ref, draft), code=303)
+
+
+@bp.errorhandler(OperationalError)
+@bp.errorhandler(InterfaceError)
+def database_gone(error: SQLAlchemyError):
+    """The database was gone for a moment: a questionnaire page sent then comes back with
+    everything the person typed (the other pages are already saved) and "press Continue again";
+    anything else is the app's 503 page."""
+    if request.endpoint != "patient.step" or request.method != "POST":
+        return database_unavailable(error)
+    roll_back()
+    ref = PAGE_BY_KEY.get(f"{request.view_args['section_id']}/{request.view_args['number']}")
+    try:
+        draft = current_draft()
+    except SQLAlchemyError:
+        roll_back()
+        draft = None
+    message = gettext("We could not save this page just now. Your answers are still here: "
+                      "please press Continue again in a moment.")
+    return render_step(ref, draft, page_form(ref.page)(), message=message), 503, {
+        "Retry-After": "30"}
 
 
 def _renew_cookie() -> None:
@@ -204,7 +203,8 @@ def _renew_cookie() -> None:
         session["renewed"] = today
 
 
-def _after_save(ref: PageRef, draft: DraftState, answers: Answers) -> str:
+def _after_save(ref: PageRef, draft: Draft) -> str:
+    answers = Answers(draft.answers)
     pages = applicable_pages(answers)
     missing = first_incomplete(answers, draft.pages_done, pages)
     if _returning():
@@ -216,9 +216,8 @@ def _after_save(ref: PageRef, draft: DraftState, answers: Answers) -> str:
 
 
 def _returning() -> bool:
-    """Whether the page was opened from the check page (?return=check). Most requests have no
-    query string, and then its parsing is skipped (a missing key costs an exception)."""
-    return bool(request.query_string) and request.args.get("return") == "check"
+    """Whether the page was opened from the check page (?return=check)."""
+    return request.args.get("return") == "check"
 
 
 def _change_trial_rows(form: Any) -> bool:
@@ -242,50 +241,18 @@ def _change_trial_rows(form: Any) -> bool:
     return False
 
 
-_conditions: dict[tuple[str, str], tuple[bool, Any]] = {}  # (page, question): fixed
-
-
-def _condition(question: Any, ref: PageRef) -> tuple[bool, Any]:
-    """Whether the question depends on an answer on its own page, and that condition as data
-    for the page's script (both fixed by the questionnaire, so worked out once)."""
-    key = (ref.key, question.id)
-    found = _conditions.get(key)
-    if found is None:
-        found = (True, condition_as_data(question.asked_when)) if depends_on_same_page(
-            question, ref) else (False, None)
-        _conditions[key] = found
-    return found
-
-
-def render_step(ref: PageRef, draft: DraftState | None, form: Any, invalid: bool = False,
-                message: str | None = None, answers: Answers | None = None,
-                pages: list[PageRef] | None = None) -> str:
-    if answers is None:
-        answers = Answers(draft.answers if draft else {})
-    if pages is None:
-        pages = applicable_pages(answers)
+def render_step(ref: PageRef, draft: Draft | None, form: Any, invalid: bool = False,
+                message: str | None = None) -> str:
+    """A step page: its questions drawn from `form` (the page's WTForms form), with the
+    progress, back link and error summary that the answers so far decide."""
+    answers = Answers(draft.answers if draft else {})
+    pages = applicable_pages(answers)
     previous, _ = neighbours(ref, pages)
     position, total = progress(ref, pages)
     shown = shown_questions(ref, answers)
-    language = locale_code()
-    if form is None:
-        stored = draft.answers if draft else {}
-        built: list[Any] = []
-
-        def field(question_id: str) -> Any:
-            if not built:
-                built.append(page_form(ref.page)(data=form_data(ref, stored)))
-            return built[0][question_id]
-
-        questions = [
-            stored_question_html(question_view(q, language), stored.get(q.id),
-                                 *_condition(q, ref), lambda q=q: field(q.id))
-            for q in shown]
-    else:
-        questions = [question_html(question_view(q, language), form[q.id], *_condition(q, ref))
-                     for q in shown]
     return render_template(
-        "patient/step.html", ref=ref, form=form, questions=questions, invalid=invalid,
+        "patient/step.html", ref=ref, form=form,
+        questions=[shown_question(q, ref) for q in shown], invalid=invalid,
         errors=error_summary(form, shown) if invalid else [],
         position=position, total=total, message=message,
         back_url=_step_url(previous) if previous else url_for("patient.start"),
@@ -341,7 +308,7 @@ def save_for_later():
     return _show_resume_code(draft)
 
 
-def _show_resume_code(draft: DraftState, crisis: bool = False):
+def _show_resume_code(draft: Draft, crisis: bool = False):
     try:
         code = issue_resume_code(draft)
     except AlreadySubmitted:  # sent from another tab a moment ago: nothing left to resume

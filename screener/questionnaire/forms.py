@@ -1,4 +1,4 @@
-"""WTForms forms built from the definitions: one form class per page, made once and cached.
+"""WTForms forms built from the definitions: one form class per page, made once.
 
 WTForms does the parsing and the type and range checks; whether a question is required depends
 on the other answers (skip logic), so `page_errors()` adds "answer this" errors afterwards.
@@ -7,7 +7,6 @@ Input markup is written in templates (macros/question.html), not by WTForms widg
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any
@@ -38,17 +37,6 @@ from .values import EARLIEST_BIRTH_DATE
 PHONE_PATTERN = r"^[0-9+().\- ]{7,30}$"
 
 
-class PatientForm(FlaskForm):
-    """The base of the patient's forms: WTForms' own messages from a catalogue kept per
-    language (Flask-WTF would read it from disk on every request)."""
-
-    class Meta:
-        def get_translations(self, form: Any) -> Any:
-            from ..i18n import WTFORMS_TRANSLATIONS
-
-            return WTFORMS_TRANSLATIONS
-
-
 class WholeNumberField(IntegerField):
     """An integer field with a message a person can act on."""
 
@@ -77,21 +65,6 @@ class IsoDateField(DateField):
             raise ValueError(
                 lazy_gettext("Enter a real date in the format YYYY-MM-DD, like 1985-04-27")
             ) from error
-
-
-# WTForms' own message, translated by WTForms' catalogue (not ours), exactly as RadioField says it.
-NOT_A_CHOICE = "Not a valid choice."
-
-
-class ChoiceField(RadioField):
-    """A radio group. Checking that the answer is one of the options is a set lookup: WTForms
-    builds and compares every option on each check, a large share of saving a page."""
-
-    def pre_validate(self, form: Any) -> None:
-        if self.process_errors or not self.validate_choice:
-            return
-        if self.data not in {choice.value for choice in self.choices}:
-            raise ValidationError(self.invalid_choice_message or self.gettext(NOT_A_CHOICE))
 
 
 def _not_future_or_ancient(form: Any, field: Field) -> None:
@@ -125,11 +98,10 @@ def field_for(question: Question) -> Field:
     label = lazy_gettext(question.label)
     kind = question.kind
     if kind == "choice":
-        return ChoiceField(label, choices=_choices(question), validators=[Optional()],
-                           validate_choice=True)
+        return RadioField(label, choices=_choices(question), validators=[Optional()])
     if kind == "int" and question.options:
-        return ChoiceField(label, choices=_choices(question, as_int=True), coerce=int,
-                           validators=[Optional()])
+        return RadioField(label, choices=_choices(question, as_int=True), coerce=int,
+                          validators=[Optional()])
     if kind == "int":
         return WholeNumberField(label, validators=[Optional(), NumberRange(
             question.minimum, question.maximum,
@@ -180,120 +152,11 @@ def trial_row_form() -> type[Form]:
     return type("TrialRowForm", (Form,), attributes)
 
 
-def _per_page(table: dict[int, tuple[Page, Any]], page: Page, make: Any) -> Any:
-    """make(page), made once per page. Kept by the page's identity: hashing a frozen Page (all
-    its questions) on every request cost more than the look-up."""
-    kept = table.get(id(page))
-    if kept is None or kept[0] is not page:
-        kept = table[id(page)] = (page, make(page))
-    return kept[1]
-
-
-_PAGE_FORMS: dict[int, tuple[Page, type[FlaskForm]]] = {}
-
-
+@cache
 def page_form(page: Page) -> type[FlaskForm]:
-    """The form class of one page of the questionnaire."""
-    return _per_page(_PAGE_FORMS, page, _make_page_form)
-
-
-def _make_page_form(page: Page) -> type[FlaskForm]:
+    """The form class of one page of the questionnaire (made once per page)."""
     attributes = {q.id: field_for(q) for q in page.questions}
-    return type(f"PageForm_{page.questions[0].id}", (PatientForm,), attributes)
-
-
-# --- pages of radio questions, read without building a form ----------------------------------
-# Most pages are rating scales and yes/no questions. Building their WTForms form (a bound field,
-# label and validators per question) on every POST cost more than the rest of the request, for
-# a check that is a set look-up. Such a page is read into RadioAnswer objects, which carry what
-# the page reads of a WTForms field (data, errors, type) with the values and messages WTForms
-# gives: tests/test_patient_hostile_input.py compares the two on generated input.
-
-RADIO_KINDS = frozenset({"choice", "int"})  # "int" with options: a rating scale
-
-
-@dataclass(slots=True)
-class RadioAnswer:
-    data: Any
-    errors: list[str]
-    type: str = "ChoiceField"
-
-
-@dataclass(frozen=True, slots=True)
-class _Radio:
-    id: str
-    as_int: bool
-    values: frozenset[Any]
-
-
-class RadioPage:
-    """The posted answers of a page of radio questions, read like its WTForms form would read
-    them: the first value, coerced to a whole number for rating scales; "Not a valid choice."
-    for anything else, and no error for an empty answer (required answers are checked with
-    the skip logic, as for any page)."""
-
-    def __init__(self, radios: tuple[_Radio, ...], formdata: Any) -> None:
-        self._answers = {radio.id: _read_radio(radio, formdata.getlist(radio.id))
-                         for radio in radios}
-
-    def validate(self) -> bool:
-        return not any(answer.errors for answer in self._answers.values())
-
-    def __getitem__(self, question_id: str) -> RadioAnswer:
-        return self._answers[question_id]
-
-    def __iter__(self):
-        return iter(self._answers.values())
-
-
-def _read_radio(radio: _Radio, posted: list[str]) -> RadioAnswer:
-    if not posted:
-        return RadioAnswer(None, [])
-    given = posted[0]
-    if radio.as_int:
-        try:
-            value: Any = int(given)
-        except ValueError:
-            # WTForms: a coercion error, cleared by Optional when the value is blank
-            return RadioAnswer(None, [] if not given.strip() else [_wtforms_text(
-                "Invalid Choice: could not coerce.")])
-    else:
-        value = given
-    if value in radio.values or not given.strip():  # Optional clears a blank value's error
-        return RadioAnswer(value, [])
-    return RadioAnswer(value, [_wtforms_text(NOT_A_CHOICE)])
-
-
-def _wtforms_text(message: str) -> str:
-    from ..i18n import WTFORMS_TRANSLATIONS
-
-    return WTFORMS_TRANSLATIONS.gettext(message)
-
-
-_RADIO_PAGES: dict[int, tuple[Page, tuple[_Radio, ...] | None]] = {}
-
-
-def radio_page(page: Page) -> tuple[_Radio, ...] | None:
-    """The radio questions of a page made only of them, or None (kept per page)."""
-    return _per_page(_RADIO_PAGES, page, _radios)
-
-
-def _radios(page: Page) -> tuple[_Radio, ...] | None:
-    if not all(q.kind in RADIO_KINDS and q.options for q in page.questions):
-        return None
-    return tuple(_Radio(q.id, q.kind == "int",
-                        frozenset(int(o.value) if q.kind == "int" else o.value
-                                  for o in q.options))
-                 for q in page.questions)
-
-
-def posted_page(page: Page, formdata: Any, plain_form: bool) -> Any:
-    """The posted page: a RadioPage for a page of radio questions sent as a plain form
-    (`plain_form`: no files, not JSON), otherwise the page's WTForms form."""
-    radios = radio_page(page) if plain_form else None
-    if radios is None:
-        return page_form(page)()
-    return RadioPage(radios, formdata)
+    return type(f"PageForm_{page.questions[0].id}", (FlaskForm,), attributes)
 
 
 def trial_row_errors(row: dict[str, Any]) -> dict[str, str]:

@@ -8,7 +8,7 @@ Pure Python: the rules module and the web layer read answers through the same re
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -38,46 +38,6 @@ def _bounds(question: Question) -> tuple[int, int]:
     return low, high
 
 
-def _number_cleaner(question: Question) -> Callable[[Any], int | None]:
-    low, high = _bounds(question)
-
-    def clean_number(value: Any) -> int | None:
-        number = whole_number(value)
-        return number if number is not None and low <= number <= high else None
-
-    return clean_number
-
-
-def _choice_cleaner(question: Question) -> Callable[[Any], str | None]:
-    allowed = frozenset(question.values)
-    return lambda value: value if isinstance(value, str) and value in allowed else None
-
-
-def _multi_cleaner(question: Question) -> Callable[[Any], list[str] | None]:
-    allowed = question.values
-
-    def clean_multi(value: Any) -> list[str] | None:
-        if not isinstance(value, list | tuple):
-            return None
-        chosen = [v for v in allowed if v in value]  # in definition order, no duplicates
-        return chosen or None
-
-    return clean_multi
-
-
-def _text_cleaner(question: Question) -> Callable[[Any], str | None]:
-    low = question.minimum or 1
-    high = question.maximum or 10**6
-
-    def clean_text(value: Any) -> str | None:
-        if not isinstance(value, str):
-            return None
-        text = value.strip()
-        return text if low <= len(text) <= high else None
-
-    return clean_text
-
-
 def parse_date(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -89,14 +49,6 @@ def parse_date(value: Any) -> date | None:
         except ValueError:
             return None
     return None
-
-
-def _date_cleaner(question: Question) -> Callable[[Any], date | None]:
-    def clean_date(value: Any) -> date | None:
-        parsed = parse_date(value)
-        return parsed if parsed is not None and parsed >= EARLIEST_BIRTH_DATE else None
-
-    return clean_date
 
 
 _TRIAL_ALLOWED = {f.key: frozenset(f.values) for f in QUESTIONNAIRE.trial_fields}
@@ -119,94 +71,62 @@ def _trial_row(row: Any) -> dict[str, str | None]:
     return cleaned
 
 
-def _trials_cleaner(question: Question) -> Callable[[Any], list | None]:
-    def clean_trials(value: Any) -> list[dict[str, str | None]] | None:
+def clean(question: Question, value: Any) -> Any:
+    """The stored value as the rules read it, or None when it does not count as an answer."""
+    if value is None:
+        return None
+    kind = question.kind
+    if kind == "choice":
+        return value if isinstance(value, str) and value in question.values else None
+    if kind == "multi":
+        if not isinstance(value, list | tuple):
+            return None
+        chosen = [v for v in question.values if v in value]  # definition order, no duplicates
+        return chosen or None
+    if kind == "int":
+        low, high = _bounds(question)
+        number = whole_number(value)
+        return number if number is not None and low <= number <= high else None
+    if kind == "bool":
+        return value if isinstance(value, bool) else None
+    if kind in ("text", "longtext", "email", "phone"):
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        return text if (question.minimum or 1) <= len(text) <= (question.maximum or 10**6) else None
+    if kind == "date":
+        parsed = parse_date(value)
+        return parsed if parsed is not None and parsed >= EARLIEST_BIRTH_DATE else None
+    if kind == "trials":
         if not isinstance(value, list | tuple) or len(value) > QUESTIONNAIRE.max_trials:
             return None
         return [_trial_row(row) for row in value]
-
-    return clean_trials
-
-
-_CLEANER_FOR_KIND: dict[str, Callable[[Question], Callable[[Any], Any]]] = {
-    "choice": _choice_cleaner,
-    "multi": _multi_cleaner,
-    "int": _number_cleaner,
-    "bool": lambda q: lambda value: value if isinstance(value, bool) else None,
-    "text": _text_cleaner,
-    "longtext": _text_cleaner,
-    "email": _text_cleaner,
-    "phone": _text_cleaner,
-    "date": _date_cleaner,
-    "trials": _trials_cleaner,
-}
-CLEANERS: dict[str, Callable[[Any], Any]] = {
-    qid: _CLEANER_FOR_KIND[q.kind](q) for qid, q in QUESTIONS.items()
-}
-
-
-def clean(question: Question, value: Any) -> Any:
-    """The stored value as the rules read it, or None when it does not count as an answer."""
-    return None if value is None else CLEANERS[question.id](value)
-
-
-# The two commonest kinds, cleaned inline by Answers (a call per answer was a third of the
-# rules' time): a choice's allowed values, and a whole number's range. Same results as CLEANERS.
-_CHOICES: dict[str, frozenset[str]] = {
-    qid: frozenset(q.values) for qid, q in QUESTIONS.items() if q.kind == "choice"}
-_RANGES: dict[str, tuple[int, int]] = {
-    qid: _bounds(q) for qid, q in QUESTIONS.items() if q.kind == "int"}
+    raise ValueError(f"unknown question kind {kind}")
 
 
 class Answers:
     """Cleaned read access to a mapping of stored answers keyed by question id.
 
-    Every known question is cleaned once, up front; `values` holds only the answered ones."""
-
-    __slots__ = ("get", "values")
+    Every known question is cleaned once, up front; `values` holds only the answered ones.
+    Anything else in the mapping (unknown ids, keys that are not strings) is ignored."""
 
     def __init__(self, raw: Any) -> None:
-        if type(raw) is Answers:  # already cleaned: share its values (they are never changed)
-            values = raw.values
-        else:
-            values = {}
-            if isinstance(raw, Mapping):
-                choices_of, range_of, cleaner_of = _CHOICES.get, _RANGES.get, CLEANERS.get
-                for question_id, given in raw.items():
-                    if given is None or not isinstance(question_id, str):
-                        continue  # (a mapping's key may even be unhashable: never looked up)
-                    allowed = choices_of(question_id)
-                    if allowed is not None:
-                        if isinstance(given, str) and given in allowed:
-                            values[question_id] = given
-                        continue
-                    bounds = range_of(question_id)
-                    if bounds is not None and type(given) is int:  # not bool, not a subclass
-                        if bounds[0] <= given <= bounds[1]:
-                            values[question_id] = given
-                        continue
-                    cleaner = cleaner_of(question_id)
-                    if cleaner is None:
-                        continue
-                    value = cleaner(given)
-                    if value is not None:
-                        values[question_id] = value
-        self.values = values
-        # get(question_id): the cleaned answer or None. The dict's own method: the rules read
-        # answers about seventy times per evaluation.
-        self.get: Callable[[str], Any] = values.get
+        self.values: dict[str, Any] = {}
+        if isinstance(raw, Answers):  # already cleaned
+            self.values.update(raw.values)
+            return
+        if not isinstance(raw, Mapping):
+            return
+        for question_id, given in raw.items():
+            # A key may be anything, even unhashable: only strings are looked up.
+            question = QUESTIONS.get(question_id) if isinstance(question_id, str) else None
+            value = None if question is None else clean(question, given)
+            if value is not None:
+                self.values[question_id] = value
 
-    @classmethod
-    def replacing(cls, base: Answers, question_ids: frozenset[str], given: Mapping) -> Answers:
-        """Answers(merged), where merged is base's answers without `question_ids` followed by
-        `given` (answers to those questions). Each answer is cleaned on its own, so base's
-        cleaned values are kept and only `given` is cleaned."""
-        values = {k: v for k, v in base.values.items() if k not in question_ids}
-        values.update(cls(given).values)
-        made = cls.__new__(cls)
-        made.values = values
-        made.get = values.get
-        return made
+    def get(self, question_id: str) -> Any:
+        """The cleaned answer, or None when unanswered."""
+        return self.values.get(question_id)
 
     def answered(self, question_id: str) -> bool:
         return question_id in self.values

@@ -15,16 +15,12 @@ from .rulebook import (
     SEVERITIES,
     SUPPRESSIONS,
     Rule,
-    Suppression,
 )
 from .scores import compute_scores
 from .settings import DEFAULT_SETTINGS, Settings
 from .triggers import Case
 
 SAFETY_QUESTIONS = tuple(q for q in QUESTIONS.values() if q.safety)
-_SAFETY = tuple((q.id, q) for q in SAFETY_QUESTIONS)
-_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
-_RULE_RANK = {r.id: (_SEVERITY_RANK[r.severity], i) for i, r in enumerate(RULES)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,51 +80,36 @@ def _in_question_order(ids: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _flag(rule: Rule, because: tuple[str, ...], case: Case) -> Flag:
-    if rule.staff_note is None:
-        # A flag depends only on its rule and its reasons, and it is frozen: the same one is
-        # shared by every result that has it (about a tenth of evaluate()'s time).
-        key = (rule.id, because)
-        flag = _FLAGS.get(key)
-        if flag is None:
-            if len(_FLAGS) >= _MAX_FLAGS:
-                _FLAGS.clear()
-            flag = _FLAGS[key] = Flag(rule.id, rule.severity, rule.patient_text,
-                                      rule.staff_text, rule.sources, _in_question_order(because))
-        return flag
-    return Flag(rule.id, rule.severity, rule.patient_text, rule.staff_text + rule.staff_note(case),
-                rule.sources, _in_question_order(because))
-
-
-_FLAGS: dict[tuple[str, tuple[str, ...]], Flag] = {}
-_MAX_FLAGS = 4096  # distinct (rule, reasons) pairs are few; the bound is for safety
-
-
-# The suppressions each rule can trigger (a rule in their `by`), so that only the fired rules'
-# own suppressions are looked at.
-_SUPPRESSIONS_OF: dict[str, tuple[Suppression, ...]] = {
-    rule_id: tuple(s for s in SUPPRESSIONS if rule_id in s.by)
-    for rule_id in {rule_id for s in SUPPRESSIONS for rule_id in s.by}
-}
+    staff_text = rule.staff_text + (rule.staff_note(case) if rule.staff_note else "")
+    return Flag(rule.id, rule.severity, rule.patient_text, staff_text, rule.sources,
+                _in_question_order(because))
 
 
 def _suppressed(fired: dict[str, tuple[str, ...]]) -> set[str]:
+    """The rules hidden by family suppression: a suppression applies when one of its `by`
+    rules fired, and (if it has `only_if_because_within`) every reason of the hidden rule is
+    among those questions."""
     hidden: set[str] = set()
-    for rule_id in _SUPPRESSIONS_OF.keys() & fired.keys():
-        for suppression in _SUPPRESSIONS_OF[rule_id]:
-            limit = suppression.only_if_because_within
-            for target in suppression.hides:
-                because = fired.get(target)
-                if because is not None and (not limit or all(q in limit for q in because)):
-                    hidden.add(target)
+    for suppression in SUPPRESSIONS:
+        if not any(rule_id in fired for rule_id in suppression.by):
+            continue
+        limit = suppression.only_if_because_within
+        for target in suppression.hides:
+            because = fired.get(target)
+            if because is not None and (not limit or all(q in limit for q in because)):
+                hidden.add(target)
     return hidden
 
 
 def missing_safety(answers: Answers) -> tuple[str, ...]:
     """Safety questions that the skip logic asks but that are unanswered."""
-    given = answers.get
-    return tuple(  # the cheap test first: most safety questions are answered
-        q_id for q_id, q in _SAFETY if given(q_id) is None and is_asked(q, answers)
-    )
+    return tuple(q.id for q in SAFETY_QUESTIONS
+                 if is_asked(q, answers) and not answers.answered(q.id))
+
+
+def _display_order(rule: Rule) -> tuple[int, int]:
+    """Severity first, then the rulebook's order."""
+    return SEVERITIES.index(rule.severity), RULES.index(rule)
 
 
 def evaluate(answers: Mapping[str, Any] | Any, as_of: date | None = None,
@@ -139,24 +120,18 @@ def evaluate(answers: Mapping[str, Any] | Any, as_of: date | None = None,
     as_of = as_of or date.today()
     reader = Answers(answers)
     case = Case(reader, compute_scores(reader, as_of, settings), settings, as_of)
-    fired: dict[str, tuple[str, ...]] = {}  # filled in display order
-    for rule_id, test in _TESTS:
-        because = test(case)
+    fired: dict[str, tuple[str, ...]] = {}
+    for rule in RULES:
+        because = rule.test(case)
         if because:
-            fired[rule_id] = because
-    hidden = _suppressed(fired) if len(fired) > 1 else ()
-    flags = tuple(_flag(_RULES_BY_ID[rule_id], because, case)
-                  for rule_id, because in fired.items() if rule_id not in hidden)
+            fired[rule.id] = because
+    hidden = _suppressed(fired)
+    shown = sorted((rule for rule in RULES if rule.id in fired and rule.id not in hidden),
+                   key=_display_order)
     return Result(
-        flags=flags,
+        flags=tuple(_flag(rule, fired[rule.id], case) for rule in shown),
         scores=case.scores,
         missing_safety=missing_safety(reader),
         crisis=any(rule_id in fired for rule_id in CRISIS_RULES),
         settings=settings,
     )
-
-
-_RULES_BY_ID = {r.id: r for r in RULES}
-# The tests in display order (severity, then rulebook order), so the flags need no sorting; each
-# as its bound __call__, which Python calls faster than the trigger object itself.
-_TESTS = tuple((r.id, r.test.__call__) for r in sorted(RULES, key=lambda r: _RULE_RANK[r.id]))

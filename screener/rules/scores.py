@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..questionnaire import QUESTIONNAIRE, Answers
@@ -27,7 +28,7 @@ GRADED_TRIAL_KEYS = tuple(f.key for f in QUESTIONNAIRE.trial_fields if f.graded)
 
 
 def total(answers: Answers, items: tuple[str, ...]) -> int | None:
-    values = list(map(answers.get, items))
+    values = [answers.get(item) for item in items]
     return None if None in values else sum(values)
 
 
@@ -102,14 +103,12 @@ def bp_category(answers: Answers) -> str | None:
 
 
 def bmi(answers: Answers) -> float | None:
-    """kg / m², rounded half up to one decimal, in exact whole-number arithmetic: the tenths are
-    weight * 100,000 / height², rounded half up (height and weight are whole and positive)."""
+    """kg / m², rounded half up to one decimal."""
     height, weight = answers.get("height_cm"), answers.get("weight_kg")
     if height is None or weight is None:
         return None
-    twice_height_squared = 2 * height * height
-    tenths = (weight * 200_000 + height * height) // twice_height_squared
-    return tenths / 10
+    metres = Decimal(height) / 100
+    return float((Decimal(weight) / (metres * metres)).quantize(Decimal("0.1"), ROUND_HALF_UP))
 
 
 def compute_scores(answers: Answers, as_of: date, settings: Settings) -> dict[str, Any]:

@@ -7,7 +7,7 @@ describes them exactly; the rulebook fingerprint is taken from it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,16 +17,12 @@ from .settings import EVER_USED, WINDOWS, Settings
 NOTHING: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Case:
     answers: Answers
     scores: dict[str, Any]
     settings: Settings
     as_of: date
-    values: dict[str, Any] = field(init=False)  # the cleaned answers, for fast lookups
-
-    def __post_init__(self) -> None:
-        self.values = self.answers.values
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +33,7 @@ class Is:
     values: tuple[Any, ...]
 
     def __call__(self, case: Case) -> tuple[str, ...]:
-        return (self.question,) if case.values.get(self.question) in self.values else NOTHING
+        return (self.question,) if case.answers.get(self.question) in self.values else NOTHING
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +44,7 @@ class IsNot:
     value: Any
 
     def __call__(self, case: Case) -> tuple[str, ...]:
-        given = case.values.get(self.question)
+        given = case.answers.get(self.question)
         return (self.question,) if given is not None and given != self.value else NOTHING
 
 
@@ -60,11 +56,9 @@ class Has:
     values: tuple[str, ...]
 
     def __call__(self, case: Case) -> tuple[str, ...]:
-        given = case.values.get(self.question)
-        if given:
-            for value in self.values:  # a loop, not any(): the rules' commonest test
-                if value in given:
-                    return (self.question,)
+        given = case.answers.get(self.question)
+        if given and any(value in given for value in self.values):
+            return (self.question,)
         return NOTHING
 
 
@@ -76,13 +70,10 @@ class HasNone:
     values: tuple[str, ...]
 
     def __call__(self, case: Case) -> tuple[str, ...]:
-        given = case.values.get(self.question)
-        if not given:
-            return NOTHING
-        for value in self.values:
-            if value in given:
-                return NOTHING
-        return (self.question,)
+        given = case.answers.get(self.question)
+        if given and not any(value in given for value in self.values):
+            return (self.question,)
+        return NOTHING
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +85,7 @@ class UsedWithin:
 
     def __call__(self, case: Case) -> tuple[str, ...]:
         window = WINDOWS[getattr(case.settings, self.window_setting)]
-        given = case.values.get
-        fired = NOTHING
-        for question in self.questions:
-            if given(question) in window:
-                fired += (question,)
-        return fired
+        return tuple(q for q in self.questions if case.answers.get(q) in window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +99,8 @@ class UsedBefore:
     def __call__(self, case: Case) -> tuple[str, ...]:
         recent = WINDOWS[getattr(case.settings, self.window_setting)]
         earliest = EVER_USED if self.since is None else WINDOWS[self.since]
-        values = case.values
-        fired = NOTHING
-        for question in self.questions:
-            given = values.get(question)
-            if given in earliest and given not in recent:
-                fired += (question,)
-        return fired
+        return tuple(q for q in self.questions
+                     if case.answers.get(q) in earliest and case.answers.get(q) not in recent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +148,7 @@ class AtLeast:
     threshold: int
 
     def __call__(self, case: Case) -> tuple[str, ...]:
-        given = case.values.get(self.question)
+        given = case.answers.get(self.question)
         return (self.question,) if given is not None and given >= self.threshold else NOTHING
 
 
@@ -180,7 +161,7 @@ class BloodPressureAtLeast:
     diastolic: int
 
     def __call__(self, case: Case) -> tuple[str, ...]:
-        answers = case.values
+        answers = case.answers
         if answers.get("bp_unknown") is True:
             return NOTHING
         fired = NOTHING
@@ -225,11 +206,9 @@ class HasOtherThan:
     value: str
 
     def __call__(self, case: Case) -> tuple[str, ...]:
-        given = case.values.get(self.question)
-        if given:
-            for value in given:
-                if value != self.value:
-                    return (self.question,)
+        given = case.answers.get(self.question)
+        if given and any(value != self.value for value in given):
+            return (self.question,)
         return NOTHING
 
 
@@ -244,7 +223,7 @@ class WithContext:
         fired = self.test(case)
         if not fired:
             return NOTHING
-        return fired + tuple(q for q in self.context if case.values.get(q) is not None)
+        return fired + tuple(q for q in self.context if case.answers.get(q) is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext
 from markupsafe import Markup
 
 from ..fragments import fragment
-from ..i18n import gettext
 from ..models import STATUSES
 from .review import status_label
 

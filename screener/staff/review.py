@@ -11,18 +11,18 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
+from flask_babel import gettext
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..i18n import gettext
 from ..models import QUEUE_SCORES, STATUSES, AuditEvent, Note, Submission, User
-from ..patient.drafts import build_submission
-from ..patient.pages import display_value
 from ..questionnaire import N_, QUESTIONNAIRE, QUESTIONS, Answers, is_asked
 from ..questionnaire.definitions import ABOUT_YOU
+from ..questionnaire.display import display_value
 from ..questionnaire.model import All_, Any_, Condition, Question, When
 from ..rules import SOURCES, Result, Settings, evaluate
+from ..submissions import build_submission
 from . import audit
 from .auth import SignedIn
 

@@ -25,10 +25,10 @@ from sqlalchemy import insert, select
 
 from ..extensions import db
 from ..models import Submission, utcnow
-from ..patient.drafts import CODE_ALPHABET, REFERENCE_LENGTH, build_submission
 from ..questionnaire import QUESTIONNAIRE, QUESTIONS
 from ..questionnaire.model import Question
 from ..rules import Settings, evaluate
+from ..submissions import CODE_ALPHABET, REFERENCE_LENGTH, build_submission
 
 FIRST_NAMES = (
     "Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn",

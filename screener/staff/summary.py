@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..i18n import gettext
+from flask_babel import gettext
+
 from ..models import Submission
-from ..patient.pages import display_value
 from ..questionnaire import QUESTIONS
 from ..questionnaire.definitions import REASONS
+from ..questionnaire.display import display_value
 from ..rules import SEVERITIES
 from .review import (
     CONTACT_QUESTIONS,
