@@ -13,7 +13,12 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.questionnaire import Questionnaire
 from pydantic import ValidationError
 
-from screener.exports.fhir import questionnaire_resource, submission_bundle, to_json
+from screener.exports.fhir import (
+    questionnaire_resource,
+    section_link_id,
+    submission_bundle,
+    to_json,
+)
 from screener.exports.table import COLUMNS, csv_lines, safe_cell
 from screener.questionnaire import QUESTIONNAIRE, QUESTIONS
 from screener.rules import evaluate
@@ -47,7 +52,7 @@ def test_questionnaire_is_valid_fhir_and_has_every_question():
 
 def test_questionnaire_carries_skip_logic_and_options():
     items = {i["linkId"]: i for i in json.loads(to_json(questionnaire_resource()))["item"]}
-    about = {i["linkId"]: i for i in items["about_you"]["item"]}
+    about = {i["linkId"]: i for i in items["section-about_you"]["item"]}
     assert about["pregnant"]["enableWhen"] == [
         {"question": "can_become_pregnant", "operator": "=", "answerCoding": {
             "system": about["pregnant"]["answerOption"][0]["valueCoding"]["system"].replace(
@@ -57,7 +62,7 @@ def test_questionnaire_carries_skip_logic_and_options():
     assert about["pregnant"]["enableBehavior"] == "any"
     assert [o["valueCoding"]["code"] for o in about["pregnant"]["answerOption"]] == [
         "yes", "no", "not_sure"]
-    heart = {i["linkId"]: i for i in items["heart"]["item"]}
+    heart = {i["linkId"]: i for i in items["section-heart"]["item"]}
     assert "sdc-questionnaire-enableWhenExpression" in json.dumps(heart["bp_symptoms_now"])
     assert heart["vascular"]["repeats"] is True
 
@@ -70,7 +75,10 @@ def test_each_submission_is_a_valid_bundle_with_its_answers_and_flags(persona):
     Bundle.model_validate(bundle)
     resources = [e["resource"] for e in bundle["entry"]]
     kinds = [r["resourceType"] for r in resources]
-    assert kinds == ["Patient", "QuestionnaireResponse", *["Flag"] * len(submission.flags)]
+    observations = kinds.count("Observation")
+    assert observations >= 4  # PHQ-9, GAD-7 and AUDIT-C totals and a vital sign at least
+    assert kinds == ["Patient", "QuestionnaireResponse", *["Observation"] * observations,
+                     *["Flag"] * len(submission.flags)]
     flag_codes = [r["code"]["coding"][0]["code"] for r in resources if r["resourceType"] == "Flag"]
     assert flag_codes == [f["rule_id"] for f in submission.flags]
     answered = link_ids(resources[1]["item"])
@@ -88,7 +96,8 @@ def test_bundle_round_trips_text_with_quotes_and_markup():
 
 def test_validator_rejects_a_broken_flag():
     bundle = submission_bundle(stored(changed(kidney="dialysis")))
-    del bundle["entry"][2]["resource"]["subject"]
+    flag = next(e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Flag")
+    del flag["subject"]
     with pytest.raises(ValidationError):
         Bundle.model_validate(bundle)
 
@@ -114,4 +123,5 @@ def test_csv_has_a_bom_a_header_and_one_row_per_submission():
 
 def test_section_order_matches_the_definitions():
     groups = [g["linkId"] for g in questionnaire_resource()["item"]]
-    assert groups == [s.id for s in QUESTIONNAIRE.sections]
+    assert groups == [section_link_id(s) for s in QUESTIONNAIRE.sections]
+    assert groups == [f"section-{s.id}" for s in QUESTIONNAIRE.sections]
