@@ -66,6 +66,8 @@ class Draft(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    # Moves on with every change: a change or a send applies only to the version it read.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id])
 
