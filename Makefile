@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 export FLASK_APP := wsgi
 
-.PHONY: run test lint bench chromium pdf-libs clean messages catalogues
+.PHONY: run test lint bench chromium pdf-libs clean messages catalogues test-tools
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,8 +41,22 @@ chromium:
 # The suite runs on TEST_WORKERS processes (pytest-xdist; 2 = this project's machines' cores).
 # `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= 2
-test: $(STAMP) chromium catalogues pdf-libs
+test: $(STAMP) chromium catalogues pdf-libs test-tools
 	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+
+# Test-only tools in test-tools/ (tests/test_fhir_lforms.py, tests/test_fhir_r4.py): LHC-Forms,
+# NLM's FHIR form renderer, from the checked-in npm lock (Node 20+, npm ci, no install scripts);
+# and the FHIR R4 (4.0.1) models of fhir.resources 6.4, which need pydantic 1, in their own venv.
+TOOLS := test-tools
+test-tools: $(TOOLS)/node_modules/.package-lock.json $(TOOLS)/.venv-r4/.installed
+
+$(TOOLS)/node_modules/.package-lock.json: $(TOOLS)/package.json $(TOOLS)/package-lock.json
+	cd $(TOOLS) && npm ci --ignore-scripts --no-audit --no-fund
+
+$(TOOLS)/.venv-r4/.installed: $(TOOLS)/requirements-r4.txt
+	test -x $(TOOLS)/.venv-r4/bin/python || $(PYTHON) -m venv $(TOOLS)/.venv-r4
+	$(TOOLS)/.venv-r4/bin/python -m pip install --quiet -r $(TOOLS)/requirements-r4.txt
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check screener tests benchmarks config.py wsgi.py
