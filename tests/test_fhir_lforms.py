@@ -244,3 +244,23 @@ def test_each_persona_response_merged_into_the_form_restores_every_answer(
     assert (sent - back, back - sent) == (Counter(), Counter())
     assert sum(back.values()) == sum(sent.values())
     assert form_page.problems == []
+
+
+@pytest.mark.browser
+def test_a_response_with_the_pcl5_and_every_follow_up_restores_every_answer(
+        form_page, questionnaire):
+    answers = changed(
+        reasons=["depression", "ptsd", "other"], reasons_other="Long COVID fatigue",
+        **{f"pcl5_{i}": i % 5 for i in range(1, 21)}, si_thoughts_past_month="yes",
+        si_method_past_month="no", si_intent_past_month="no", si_plan_past_month="no",
+        si_now="no", suicide_behavior_ever="yes", suicide_behavior_when="more_than_3_months_ago",
+        bp_systolic=185, bp_diastolic=110, bp_symptoms_now=["none"], bipolar_dx="yes",
+        mood_stabilizer_now="yes", ketamine_treatment_before="esketamine",
+        ketamine_treatment_effect="helped", htn_dx="yes", htn_meds="yes", htn_controlled="yes",
+        anything_else='Quotes " and \' and <b>markup</b>')
+    response = response_of(answers)
+    restored = form_page.evaluate("([q, r]) => harness.restore(q, r)", [questionnaire, response])
+    sent, back = Counter(answer_list(response["item"])), Counter(answer_list(restored["item"]))
+    assert sum(sent.values()) > 120
+    assert (sent - back, back - sent) == (Counter(), Counter())
+    assert form_page.problems == []
