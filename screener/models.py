@@ -158,11 +158,6 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
-    def account(self) -> User:
-        """Itself: `current_user.account()` is the ORM object whether the request's user was
-        loaded (screener.staff.auth.SignedIn) or has just logged in."""
-        return self
-
 
 class Note(db.Model):
     """A staff note on a submission: append-only."""

@@ -407,22 +407,6 @@ def test_a_page_shows_25_rows_unless_the_clinic_chooses_otherwise(app):
     assert len(references(client.get(links(first, "next")).text)) == 5
 
 
-def test_many_filter_forms_do_not_crowd_out_the_patient_pages_fragments(seeded, monkeypatch):
-    """Each fragment keeps its own bounded set of versions: a staff member trying many dates
-    fills only the filter form's, and a patient page's header is still drawn once and kept."""
-    from screener import fragments
-
-    monkeypatch.setattr(fragments, "_rendered", {})
-    monkeypatch.setattr(fragments, "MAX_RENDERED", 3)
-    client = staff_client(seeded)
-    for day in range(1, 8):
-        page = client.get(f"/staff/?from=2026-01-{day:02d}").text
-        assert chosen_in_filter_form(page) == {"from": f"2026-01-{day:02d}"}
-    assert len(fragments._rendered["staff/fragments/queue_filters.html"]) == 3
-    assert seeded.test_client().get("/").status_code == 200
-    assert fragments._rendered["header_start"], "the patient page's header was not kept"
-
-
 def test_a_row_shows_its_stored_result_and_its_severity_without_the_rule_id_copy(seeded):
     """Each row shows the first flag's rule id and key scores of its stored result; a row whose
     copies are missing (stored by an older version during an upgrade) still shows its

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from screener.extensions import db
 from screener.models import AuditEvent, Note, Submission
-from screener.patient.pages import display_value
 from screener.questionnaire import QUESTIONS
+from screener.questionnaire.display import display_value
 from screener.rules import RULEBOOK_VERSION, RULES, RULES_BY_ID, SOURCES
 
 from flow_helpers import changed, csrf_token, personas

@@ -78,18 +78,6 @@ def init_app(app: Flask) -> None:
     # Flask-Login's own "protection" would also write `_fresh` into patients' sessions.
     login_manager.session_protection = None
     app.register_blueprint(bp)
-    # Globals, so that fragments (drawn once per language and values, without the request's
-    # context processors) see them too: the queue's filter form, a row's highest flag and key
-    # scores.
-    from ..models import STATUSES
-    from ..questionnaire import QUESTIONS
-    from .queue import SEVERITY_FILTERS
-    from .review import key_scores, severity_label, status_label
-
-    app.jinja_env.globals.update(
-        STATUSES=STATUSES, status_label=status_label, severity_label=severity_label,
-        key_scores=key_scores, queue_severities=SEVERITY_FILTERS,
-        queue_reasons=QUESTIONS["reasons"])
 
 
 from . import admin, audit_log, exports, login, routes  # noqa: E402, F401  (views attach to bp)

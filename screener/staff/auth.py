@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 
 import pyotp
 from flask import current_app, session
-from flask_login import UserMixin, login_user, logout_user
-from sqlalchemy import bindparam, or_, select, update
+from flask_login import login_user, logout_user
+from sqlalchemy import or_, update
 
 from ..extensions import db, login_manager
 from ..models import User
@@ -40,42 +39,16 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-# One statement for every request: the account's columns alone (Session.get would build and key
-# a new statement each time, and run it through the ORM).
-_USER_COLUMNS_BY_ID = select(*User.__table__.columns).where(User.id == bindparam("id"))
-
-
-class SignedIn(UserMixin):
-    """The signed-in account as read at the start of each staff request: its columns, from one
-    query on the session's connection (through the ORM it was 7 % of a queue page). Nothing set
-    here is saved: a view that changes the account works on `account()`."""
-
-    def __init__(self, columns: Mapping[str, Any]) -> None:
-        self.__dict__.update(columns)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"the signed-in view is read-only: change account().{name}")
-
-    get_id = User.get_id
-    is_active = User.is_active
-    is_admin = User.is_admin
-
-    def account(self) -> User:
-        """The account as an ORM object of this request's session, to change and commit."""
-        return db.session.get(User, self.id)
-
-
 @login_manager.user_loader
-def load_user(token: str) -> SignedIn | None:
-    """The user of a session whose version is still current, else nobody (one query, on the
-    session's connection: a plain row, without the ORM's execution)."""
+def load_user(token: str) -> User | None:
+    """The user of a session whose version is still current, else nobody."""
     user_id, _, version = str(token).partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    row = db.session.connection().execute(_USER_COLUMNS_BY_ID, {"id": int(user_id)}).first()
-    if row is None or not row.active or row.session_version != int(version):
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
         return None
-    return SignedIn(row._mapping)
+    return user
 
 
 def authenticate(email: str, password: str) -> tuple[User | None, bool]:
@@ -110,8 +83,7 @@ def pending_user() -> User | None:
     if _epoch(now()) - pending["at"] > SECOND_FACTOR_MINUTES * 60:
         session.pop(PENDING, None)
         return None
-    user = load_user(pending.get("id", ""))
-    return None if user is None else user.account()  # the login steps change the account
+    return load_user(pending.get("id", ""))
 
 
 def pending_next() -> str:
@@ -145,7 +117,7 @@ def log_out(user: User) -> None:
     session.clear()
 
 
-def time_out(user: User | SignedIn) -> None:
+def time_out(user: User) -> None:
     """End an expired session. Every copy of this cookie carries the same expired times, so
     the user's sessions on other devices can go on."""
     audit.record("session_timeout", user.id)

@@ -168,7 +168,7 @@ def _setup_page(user, form: CodeForm, during_login: bool, failed: bool = False):
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    log_out(current_user.account())
+    log_out(current_user._get_current_object())
     response = make_response(render_template("staff/logged_out.html"))
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
@@ -186,7 +186,7 @@ def change_password():
     if form.validate_on_submit():
         problem = _new_password_problem(form)
         if problem is None:
-            user = current_user.account()
+            user = current_user._get_current_object()
             set_password(user, form.new_password.data)  # ends every other session
             audit.record("password_change", user.id)
             db.session.commit()
@@ -213,7 +213,7 @@ def _new_password_problem(form: PasswordChangeForm) -> str | None:
 @bp.route("/account/two-step", methods=["GET", "POST"])
 def two_step():
     """Staff may turn on two-step verification (admins already have it)."""
-    user = current_user.account()
+    user = current_user._get_current_object()
     if user.totp_secret:
         return redirect(url_for("staff.account"))
     form = CodeForm()

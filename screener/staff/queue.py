@@ -15,7 +15,6 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,9 +45,9 @@ EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 MAX_ROW_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
 KEY_COLUMNS = (Submission.severity_rank, Submission.created_at, Submission.id)
-# What a row shows (screener/staff/queue_table.py unpacks rows in this order): plain columns,
-# the first flag's rule id and the key scores included (copies of the result's, made when it is
-# stored), so a page reads no JSON.
+# What a queue row shows, read by name in templates/staff/queue.html (a new column is one name
+# here and one cell there): plain columns, the first flag's rule id and the key scores included
+# (copies of the result's, made when it is stored), so a page reads no JSON.
 ROW_COLUMNS = (
     Submission.id, Submission.reference, Submission.created_at, Submission.status,
     Submission.severity_rank, Submission.highest_severity, Submission.urgent,
@@ -254,14 +253,6 @@ def _statements(where: list[Any], with_cursor: bool, towards_top: bool, limit: i
     return _rows_query(where, with_cursor, towards_top, limit), counts
 
 
-@lru_cache(maxsize=256)
-def _view_statements(filters: QueueFilters, zone: ZoneInfo, with_cursor: bool,
-                     towards_top: bool, limit: int, count_limit: int) -> tuple[Select, Select]:
-    """Statements kept per view (filters hold no health information; a search is never kept):
-    building them cost more than running them."""
-    return _statements(filters.conditions(zone), with_cursor, towards_top, limit, count_limit)
-
-
 def queue_page(filters: QueueFilters, search: str = "", after: Cursor | None = None,
                before: Cursor | None = None, size: int = 50,
                zone: ZoneInfo | None = None, count_limit: int = 1000) -> QueuePage:
@@ -269,22 +260,19 @@ def queue_page(filters: QueueFilters, search: str = "", after: Cursor | None = N
     zone = zone or ZoneInfo("UTC")
     towards_top = before is not None and after is None
     cursor = before if towards_top else after
-    shape = (cursor is not None, towards_top, size + 1, count_limit)
+    where = filters.conditions(zone)
     if search.strip():
-        where = [*filters.conditions(zone), search_condition(search)]
-        rows_statement, counts_statement = _statements(where, *shape)
-    else:
-        rows_statement, counts_statement = _view_statements(filters, zone, *shape)
+        where.append(search_condition(search))
+    rows_statement, counts_statement = _statements(where, cursor is not None, towards_top,
+                                                   size + 1, count_limit)
     bound = {} if cursor is None else {
         "cursor_rank": cursor.rank, "cursor_at": cursor.created_at, "cursor_id": cursor.id}
-    # Column selects run on the session's connection (the ORM adds nothing to plain rows).
-    connection = db.session.connection()
-    rows = connection.execute(rows_statement, bound).all()
+    rows = db.session.execute(rows_statement, bound).all()
     more = len(rows) > size
     rows = rows[:size]
     if towards_top:
         rows.reverse()
-    total, urgent = connection.execute(counts_statement).one()
+    total, urgent = db.session.execute(counts_statement).one()
     page = QueuePage(rows=rows, total=total, urgent=urgent, search=search, filters=filters,
                      count_limit=count_limit)
     if rows:

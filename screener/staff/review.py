@@ -24,7 +24,6 @@ from ..questionnaire.model import All_, Any_, Condition, Question, When
 from ..rules import SOURCES, Result, Settings, evaluate
 from ..submissions import build_submission
 from . import audit
-from .auth import SignedIn
 
 CONTACT_QUESTIONS = ABOUT_YOU.pages[0].questions
 STATUS_LABELS = {
@@ -299,7 +298,7 @@ def notes_and_history(submission: Submission) -> tuple[list[NoteLine], list[Stat
     return found
 
 
-def add_note(submission: Submission, author: User | SignedIn, body: str) -> Note:
+def add_note(submission: Submission, author: User, body: str) -> Note:
     """Append a note (notes are never edited or deleted)."""
     note = Note(submission_id=submission.id, author_id=author.id, body=body.strip())
     db.session.add(note)
@@ -308,7 +307,7 @@ def add_note(submission: Submission, author: User | SignedIn, body: str) -> Note
     return note
 
 
-def change_status(submission: Submission, user: User | SignedIn, wanted: str, seen_version: int,
+def change_status(submission: Submission, user: User, wanted: str, seen_version: int,
                   seen_status: str) -> None:
     """Save a new status if nobody changed the submission since `seen_version`; otherwise
     raise StatusConflict and change nothing (never a silent overwrite)."""
@@ -328,7 +327,7 @@ def change_status(submission: Submission, user: User | SignedIn, wanted: str, se
         _conflict(db.session.get(Submission, submission.id), user, wanted, seen_status)
 
 
-def _conflict(submission: Submission, user: User | SignedIn, wanted: str,
+def _conflict(submission: Submission, user: User, wanted: str,
               seen_status: str) -> None:
     db.session.refresh(submission)
     audit.record("status_conflict", user.id, submission.id,
@@ -385,7 +384,7 @@ def fingerprint(result: Result) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def save_reevaluation(submission: Submission, user: User | SignedIn, result: Result) -> None:
+def save_reevaluation(submission: Submission, user: User, result: Result) -> None:
     """Replace the stored result (the answers never change); audit-logged."""
     shell = SimpleNamespace(id=submission.draft_id, answers=submission.answers,
                             language=submission.language)

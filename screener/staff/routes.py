@@ -11,7 +11,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from ..extensions import db
-from ..models import Submission
+from ..models import STATUSES, Submission
+from ..questionnaire import QUESTIONS
 from ..rules import RULEBOOK_VERSION, RULES, SEVERITIES, SOURCES, Settings
 from . import audit, bp
 from .forms import (
@@ -21,8 +22,7 @@ from .forms import (
     SearchForm,
     StatusForm,
 )
-from .queue import Cursor, QueueFilters, by_reference, queue_page
-from .queue_table import queue_rows, table_texts
+from .queue import SEVERITY_FILTERS, Cursor, QueueFilters, by_reference, queue_page
 from .review import (
     StatusConflict,
     add_note,
@@ -30,10 +30,12 @@ from .review import (
     contact_lines,
     every_answer,
     flag_views,
+    key_scores,
     notes_and_history,
     reevaluate,
     save_reevaluation,
     score_lines,
+    severity_label,
     status_history,
     status_label,
 )
@@ -56,7 +58,13 @@ def staff_time(moment: datetime | None) -> str:
 
 @bp.context_processor
 def staff_helpers() -> dict:
-    return {"rulebook_version": RULEBOOK_VERSION}
+    """What every staff page (and the printable summary) may show: labels, the queue filter
+    form's choices, the rulebook version."""
+    return {
+        "rulebook_version": RULEBOOK_VERSION, "STATUSES": STATUSES, "status_label": status_label,
+        "severity_label": severity_label, "key_scores": key_scores,
+        "queue_severities": SEVERITY_FILTERS, "queue_reasons": QUESTIONS["reasons"],
+    }
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -72,11 +80,7 @@ def queue():
                       before=Cursor.decode(source.get("before")),
                       size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone(),
                       count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"])
-    link = url_for("staff.submission", reference="R").rsplit("R", 1)[0]
-    return render_template(
-        "staff/queue.html", page=page, rows=queue_rows(page.rows, _zone()), filters=filters,
-        **table_texts(link),
-    )
+    return render_template("staff/queue.html", page=page, filters=filters)
 
 
 def _submission_or_404(reference: str) -> Submission:
