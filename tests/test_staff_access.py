@@ -10,6 +10,7 @@ import pytest
 from screener.models import AuditEvent, Note, Submission
 from screener.staff import ADMIN_PREFIX, PUBLIC_ENDPOINTS
 
+from conftest import make_app
 from staff_helpers import (
     first_reference,
     install_clock,
@@ -173,3 +174,22 @@ def test_the_navigation_shows_admin_links_to_admins_only(app, first):
         assert ('href="/staff/admin/users"' in nav) == (role == "admin"), role
         assert ('href="/staff/admin/audit"' in nav) == (role == "admin"), role
         assert f"{role}@clinic.example</a>" in nav
+
+
+def test_two_apps_in_one_process_each_show_their_own_clinic_name(tmp_path):
+    """A clinic group may serve two clinics from one process: nothing drawn for one app (its
+    name in the header and footer) may show in the other's pages, whichever is asked first."""
+    for folder in ("north", "south"):
+        (tmp_path / folder).mkdir()
+    north = make_app("sqlite", tmp_path / "north", CLINIC_NAME="North Street Clinic")
+    south = make_app("sqlite", tmp_path / "south", CLINIC_NAME="South Bay Clinic")
+    apps = {"North Street Clinic": next(north), "South Bay Clinic": next(south)}
+    names = list(apps)
+    for _ in range(2):
+        for name, other in (names, names[::-1]):
+            page = apps[name].test_client().get("/staff/login")
+            assert page.status_code == 200
+            assert f"Staff area of {name}." in page.text
+            assert other not in page.text
+    for started in (north, south):
+        started.close()
