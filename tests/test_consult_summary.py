@@ -179,6 +179,20 @@ def test_the_summary_view_is_audited_with_the_paper_and_no_answers(app, staff, r
         (sub.id, rich, "summary, paper a4")]
 
 
+def test_the_page_stylesheet_naming_the_person_is_audited(app, staff, rich):
+    """summary-page.css carries the name, date of birth and the printing user: fetching it is
+    a view of the person's data, with its own audit row (issue 19, item 7)."""
+    sub = submission(app, rich)
+    assert staff.get(f"/staff/submissions/{rich}/summary-page.css?paper=a4").status_code == 200
+    with app.app_context():
+        rows = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "print_stylesheet")).all()
+        user_ids = {r.user_id for r in rows}
+    assert [(r.submission_id, r.reference, r.detail) for r in rows] == [
+        (sub.id, rich, "summary header, paper a4")]
+    assert len(user_ids) == 1 and None not in user_ids
+
+
 def test_a_summary_of_nobody_is_404(staff):
     assert staff.get("/staff/submissions/ZZZZ9999/summary").status_code == 404
 

@@ -192,4 +192,4 @@ def test_two_apps_in_one_process_each_show_their_own_clinic_name(tmp_path):
             assert f"Staff area of {name}." in page.text
             assert other not in page.text
     for started in (north, south):
-        started.close()
+        next(started, None)  # the fixture's clean-up

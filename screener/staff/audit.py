@@ -30,14 +30,15 @@ from ..extensions import db
 from ..models import AuditEvent, Submission, utcnow
 
 ACTIONS = (
-    "login", "login_failed", "logout", "session_timeout", "password_change", "totp_enrolled",
+    "login", "login_failed", "logout", "session_timeout", "password_change",
+    "password_change_failed", "totp_enrolled", "recovery_codes_created", "recovery_code_used",
     "view", "status_change", "status_conflict", "note", "re_evaluate", "re_evaluate_saved",
     "end_sessions", "user_created", "user_disabled",
-    "print", "pdf", "export_csv", "export_fhir", "audit_view", "purge",
+    "print", "print_stylesheet", "pdf", "export_csv", "export_fhir", "audit_view", "purge",
 )
 # Actions about one submission, for the audit page's filter.
 SUBMISSION_ACTIONS = ("view", "status_change", "status_conflict", "note", "re_evaluate",
-                      "re_evaluate_saved", "print", "pdf", "export_fhir")
+                      "re_evaluate_saved", "print", "print_stylesheet", "pdf", "export_fhir")
 LOCK_KEY = 0x6175646974  # "audit": the PostgreSQL advisory lock that orders audit writers
 
 

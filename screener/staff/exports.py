@@ -66,7 +66,10 @@ def summary(reference: str):
 def summary_page_css(reference: str):
     """The paper size and running header of one summary (they name the person)."""
     sub = _submission(reference)
-    css = _page_css(sub, _paper(request.args.get("paper")))
+    paper = _paper(request.args.get("paper"))
+    css = _page_css(sub, paper)
+    audit.record("print_stylesheet", current_user.id, sub.id, f"summary header, paper {paper}")
+    db.session.commit()
     return Response(css, content_type="text/css; charset=utf-8")
 
 
