@@ -63,6 +63,8 @@ class Config:
     RULE_SETTINGS = _env_json("RULE_SETTINGS", {})  # see screener.rules.Settings
 
     DRAFT_LIFETIME_DAYS = int(os.environ.get("DRAFT_LIFETIME_DAYS", "14"))
+    # After sending, the answers can be seen (and printed) on the same device for this long.
+    ANSWERS_VISIBLE_MINUTES = int(os.environ.get("ANSWERS_VISIBLE_MINUTES", "60"))
     PERMANENT_SESSION_LIFETIME = 60 * 60 * 24 * DRAFT_LIFETIME_DAYS
     # The session cookie is signed again only when it changes (signing it on every request
     # was a tenth of a question page's time); a patient's cookie is renewed when a save

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import (
@@ -23,7 +23,7 @@ from wtforms import RadioField, SelectChoice, StringField
 
 from ..extensions import db, limiter
 from ..hardening import database_unavailable, roll_back
-from ..models import Draft, Submission
+from ..models import Draft, Submission, utcnow
 from ..questionnaire import QUESTIONNAIRE, Answers
 from ..questionnaire.forms import page_form
 from ..rules import SUICIDE_FAMILY, Settings
@@ -349,6 +349,13 @@ def _own_submission() -> Submission:
     return db.session.get(Submission, draft.submission_id)
 
 
+def _answers_visible(submission: Submission) -> bool:
+    """A sent questionnaire's answers stay on this device only for a short time (a shared or
+    borrowed computer); the reference stays for talking to the clinic."""
+    shown_for = timedelta(minutes=current_app.config["ANSWERS_VISIBLE_MINUTES"])
+    return utcnow() < submission.created_at + shown_for
+
+
 @bp.route("/confirmation")
 def confirmation():
     submission = _own_submission()
@@ -356,12 +363,29 @@ def confirmation():
     return render_template(
         "patient/confirmation.html", submission=submission,
         show_crisis=submission.crisis or bool(flag_ids & set(SUICIDE_FAMILY)),
+        answers_visible=_answers_visible(submission),
     )
 
 
 @bp.route("/confirmation/answers")
 def my_answers():
     submission = _own_submission()
+    if not _answers_visible(submission):
+        return render_template("patient/answers_gone.html", submission=submission), 410
     return render_template("patient/my_answers.html", submission=submission,
                            sections=answer_rows(submission.answers))
 
+
+@bp.route("/finish", methods=["POST"])
+def finish():
+    """"Finish and clear this device": the patient's session ends here, and the answers with it
+    (the page says the reference once more, for talking to the clinic)."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    draft = current_draft()
+    reference = None
+    if draft is not None and draft.submission_id is not None:
+        reference = db.session.get(Submission, draft.submission_id).reference
+    session.clear()
+    return render_template("patient/finished.html", reference=reference)
