@@ -78,24 +78,67 @@ def totp_code(secret: str, at: datetime, steps: int = 0) -> str:
     return totp.generate_otp(totp.timecode(at) + steps)
 
 
+SECRET_ON_PAGE = re.compile(r'class="secret-key">([A-Z2-7]+)<')
+RECOVERY_CODES_ON_PAGE = re.compile(r"<li><code>([0-9A-Z-]{19})</code></li>")
+
+
+def enrol(client, account: dict[str, Any], moment: datetime) -> list[str]:
+    """Set up two-step verification on the page a first log-in leads to; the account dict
+    keeps the secret for later log-ins. Returns the recovery codes shown once."""
+    page = client.get("/staff/login/two-step-setup")
+    account["totp_secret"] = SECRET_ON_PAGE.search(page.text).group(1)
+    response = post_code(client, next_code(account, moment), "/staff/login/two-step-setup")
+    assert response.status_code == 200, response.text
+    codes = RECOVERY_CODES_ON_PAGE.findall(response.text)
+    assert len(codes) == 10, response.text
+    return codes
+
+
 def log_in(app: Flask, account: dict[str, Any], client=None, clock: Clock | None = None):
-    """A client logged in through the login page (and the code page when needed)."""
+    """A client logged in through the login page and the code page (enrolling in two-step
+    verification first if the account has not yet)."""
     client = client or app.test_client()
+    clock = clock or app_clock(app)
+    moment = clock.now if clock else datetime.now(UTC)
     response = post_login(client, account["email"], account["password"])
     assert response.status_code == 303, response.text
-    if response.headers["Location"].endswith("/staff/login/code"):
-        moment = clock.now if clock else datetime.now(UTC)
-        response = post_code(client, totp_code(account["totp_secret"], moment))
+    if response.headers["Location"].endswith("/staff/login/two-step-setup"):
+        enrol(client, account, moment)
+    elif response.headers["Location"].endswith("/staff/login/code"):
+        response = post_code(client, next_code(account, moment))
         assert response.status_code == 303, response.text
     return client
 
 
+def app_clock(app: Flask) -> Clock | None:
+    clock = app.config["STAFF_CLOCK"]
+    return clock if isinstance(clock, Clock) else None
+
+
+def sign_in(app: Flask, client, account: dict[str, Any], next_url: str = ""):
+    """The password step, then the code step of an enrolled account: the code step's answer."""
+    response = post_login(client, account["email"], account["password"], next_url=next_url)
+    assert response.status_code == 303, response.text
+    assert response.headers["Location"] == "/staff/login/code"
+    clock = app_clock(app)
+    return post_code(client, next_code(account, clock.now if clock else datetime.now(UTC)))
+
+
+def next_code(account: dict[str, Any], moment: datetime) -> str:
+    """A code the server has not seen yet: each is accepted once, so a second log-in within the
+    same 30 seconds takes the next step's code (accepted one step ahead)."""
+    totp = pyotp.TOTP(account["totp_secret"])
+    step = max(totp.timecode(moment), account.get("last_step", -1) + 1)
+    assert step <= totp.timecode(moment) + 1, "three log-ins in 30 s: move the clock"
+    account["last_step"] = step
+    return totp.generate_otp(step)
+
+
 def staff_client(app: Flask, role: str = "staff", email: str | None = None):
-    """A new account of this role, logged in (admins get two-step verification)."""
-    account = make_user(app, email or f"{role}@clinic.example", role=role,
-                        totp=role == "admin")
-    return log_in(app, account, clock=app.config["STAFF_CLOCK"]
-                  if isinstance(app.config["STAFF_CLOCK"], Clock) else None)
+    """A new account of this role (with two-step verification, as every account has), logged
+    in."""
+    account = make_user(app, email or f"{role}@clinic.example", role=role, totp=True)
+    return log_in(app, account)
 
 
 def post_form(client, page_url: str, action_url: str, data: dict[str, Any]):

@@ -5,28 +5,34 @@ from __future__ import annotations
 import re
 import secrets
 import types
+from datetime import UTC, datetime
 
 import limits.storage.memory
 import pytest
+from sqlalchemy import select
 
 import config
 from screener import create_app
 from screener.app import ConfigurationError
 from screener.extensions import db
-from screener.models import User
+from screener.models import AuditEvent, RecoveryCode, User
 from screener.staff import accounts
 
 from conftest import make_app
 from flow_helpers import session_payload, start
 from staff_helpers import (
     PASSWORD,
+    RECOVERY_CODES_ON_PAGE,
     audit_actions,
+    enrol,
     install_clock,
     log_in,
     make_user,
+    next_code,
     page_token,
     post_code,
     post_login,
+    sign_in,
     totp_code,
 )
 
@@ -38,7 +44,7 @@ def clock(app):
 
 @pytest.fixture
 def account(app):
-    return make_user(app)
+    return make_user(app, totp=True)  # every account has two-step verification
 
 
 def logged_in(client) -> bool:
@@ -49,8 +55,11 @@ def logged_in(client) -> bool:
 def test_login_with_the_right_password_opens_the_queue(app, client, account):
     response = post_login(client, account["email"], PASSWORD)
     assert response.status_code == 303
+    assert response.headers["Location"] == "/staff/login/code"
+    assert not logged_in(client)
+    response = sign_in(app, app.test_client(), account)
+    assert response.status_code == 303
     assert response.headers["Location"] == "/staff/"
-    assert logged_in(client)
     assert audit_actions(app, user_id=account["id"]) == ["login"]
 
 
@@ -122,12 +131,12 @@ def test_a_hash_with_old_parameters_is_upgraded_at_login(app, client):
     "//evil.example/", "https://evil.example/staff/", "/\\evil.example", "javascript:alert(1)",
     "/help", "staff/", "/staff/\r\nX: y",
 ])
-def test_after_login_only_staff_pages_are_a_destination(client, account, target):
-    response = post_login(client, account["email"], PASSWORD, next_url=target)
+def test_after_login_only_staff_pages_are_a_destination(app, client, account, target):
+    response = sign_in(app, client, account, next_url=target)
     assert response.headers["Location"] == "/staff/"
 
 
-def test_after_login_the_page_asked_for_opens(client, account):
+def test_after_login_the_page_asked_for_opens(app, client, account):
     first = client.get("/staff/rules")
     assert first.status_code == 302
     assert first.headers["Location"] == "/staff/login?next=/staff/rules"
@@ -136,13 +145,15 @@ def test_after_login_the_page_asked_for_opens(client, account):
     assert 'name="next" value="/staff/rules"' in login_page.text
     response = client.post("/staff/login", data={"csrf_token": token, "email": account["email"],
                                                   "password": PASSWORD, "next": "/staff/rules"})
+    assert response.headers["Location"] == "/staff/login/code"
+    response = post_code(client, next_code(account, datetime.now(UTC)))
     assert response.headers["Location"] == "/staff/rules"
 
 
 def test_login_starts_a_new_session_and_drops_what_was_there(app, client, account):
     start(client)  # a patient draft in this browser
     assert "draft" in session_payload(client)
-    post_login(client, account["email"], PASSWORD)
+    sign_in(app, client, account)
     payload = session_payload(client)
     assert "draft" not in payload
     assert set(payload) <= {"_user_id", "_fresh", "_id", "_permanent", "login_at", "seen",
@@ -150,8 +161,9 @@ def test_login_starts_a_new_session_and_drops_what_was_there(app, client, accoun
     assert payload["_user_id"] == f"{account['id']}:1"  # an id and a version, nothing else
 
 
-def test_the_session_cookie_is_httponly_and_samesite_and_never_remembered(client, account):
-    response = post_login(client, account["email"], PASSWORD)
+def test_the_session_cookie_is_httponly_and_samesite_and_never_remembered(app, client,
+                                                                         account):
+    response = sign_in(app, client, account)
     cookies = response.headers.getlist("Set-Cookie")
     session_cookie = next(c for c in cookies if c.startswith("session="))
     assert "HttpOnly" in session_cookie
@@ -163,7 +175,7 @@ def test_the_session_cookie_is_httponly_and_samesite_and_never_remembered(client
 
 
 def test_logout_is_a_post_and_ends_every_copy_of_the_cookie(app, client, account):
-    post_login(client, account["email"], PASSWORD)
+    sign_in(app, client, account)
     copied = client.get_cookie("session").value
     assert client.get("/staff/logout").status_code == 405
     response = client.post("/staff/logout", data={"csrf_token": page_token(client, "/staff/")})
@@ -297,9 +309,11 @@ def test_a_session_ends_after_12_hours_even_when_in_use(app, clock, account):
 
 # --- two-step verification -------------------------------------------------------------------
 
-def test_an_admin_without_a_second_factor_must_set_one_up_at_first_login(app, client, clock):
-    admin = make_user(app, "admin@clinic.example", role="admin")
-    response = post_login(client, admin["email"], PASSWORD)
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_every_account_without_a_second_factor_must_set_one_up_at_first_login(app, client,
+                                                                              clock, role):
+    person = make_user(app, f"{role}@clinic.example", role=role)
+    response = post_login(client, person["email"], PASSWORD)
     assert response.headers["Location"] == "/staff/login/two-step-setup"
     assert client.get("/staff/").status_code == 302  # not logged in yet
     page = client.get("/staff/login/two-step-setup")
@@ -308,12 +322,75 @@ def test_an_admin_without_a_second_factor_must_set_one_up_at_first_login(app, cl
     wrong = post_code(client, "000000", "/staff/login/two-step-setup")
     assert wrong.status_code == 200 and "That code is not right" in wrong.text
     response = post_code(client, totp_code(secret, clock.now), "/staff/login/two-step-setup")
-    assert response.status_code == 303
+    assert response.status_code == 200 and "Save your recovery codes" in response.text
     assert logged_in(client)
     with app.app_context():
-        user = db.session.get(User, admin["id"])
+        user = db.session.get(User, person["id"])
         assert user.totp_secret == secret and user.totp_pending_secret is None
-    assert "totp_enrolled" in audit_actions(app, user_id=admin["id"])
+    assert {"totp_enrolled", "recovery_codes_created"} <= set(
+        audit_actions(app, user_id=person["id"]))
+
+
+def test_the_setup_page_draws_its_qr_code_inline_with_no_outside_request(app, client):
+    person = make_user(app)
+    post_login(client, person["email"], PASSWORD)
+    response = client.get("/staff/login/two-step-setup")
+    qr = re.search(r'<div class="qr"><svg [^>]*class="qr-code".*?</svg></div>', response.text,
+                   re.S)
+    assert qr and "<title>QR code of the setup address</title>" in qr.group(0)
+    assert "<path" in qr.group(0) and "<img" not in response.text
+    assert not re.search(r'(src|href)="(https?:)?//', response.text)
+    assert "img-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_recovery_codes_are_shown_once_stored_hashed_and_each_works_once(app, clock):
+    person = make_user(app)
+    first = app.test_client()
+    post_login(first, person["email"], PASSWORD)
+    codes = enrol(first, person, clock.now)
+    assert len(set(codes)) == 10
+    with app.app_context():
+        stored = db.session.scalars(select(RecoveryCode.code_hash).where(
+            RecoveryCode.user_id == person["id"])).all()
+    assert len(stored) == 10 and not set(codes) & set(stored)
+    assert not any(code.replace("-", "") in repr(stored) for code in codes)
+    assert codes[0] not in first.get("/staff/account").text  # shown once only
+    clock.advance(minutes=1)
+    laptop = app.test_client()
+    post_login(laptop, person["email"], PASSWORD)
+    assert post_code(laptop, codes[0].lower()).status_code == 303  # typed loosely
+    assert logged_in(laptop)
+    again = app.test_client()
+    post_login(again, person["email"], PASSWORD)
+    reused = post_code(again, codes[0])
+    assert reused.status_code == 200 and not logged_in(again)
+    assert audit_actions(app, user_id=person["id"]).count("recovery_code_used") == 1
+    with app.app_context():
+        detail = db.session.scalar(select(AuditEvent.detail).where(
+            AuditEvent.action == "recovery_code_used"))
+    assert detail == "9 recovery codes left"
+
+
+def test_new_recovery_codes_need_a_current_code_and_replace_the_old(app, clock, account):
+    client = log_in(app, account)
+    clock.advance(minutes=1)
+    url = "/staff/account/recovery-codes"
+    refused = client.post(url, data={"csrf_token": page_token(client, url), "code": "000000"})
+    assert refused.status_code == 200 and "That code is not right" in refused.text
+    response = client.post(url, data={"csrf_token": page_token(client, url),
+                                      "code": totp_code(account["totp_secret"], clock.now)})
+    codes = RECOVERY_CODES_ON_PAGE.findall(response.text)
+    assert len(codes) == 10
+    clock.advance(minutes=1)
+    other = app.test_client()
+    post_login(other, account["email"], PASSWORD)
+    assert post_code(other, codes[3]).status_code == 303
+
+
+def test_the_demo_account_of_make_run_may_log_in_with_a_password_alone(app, client):
+    demo = make_user(app, "demo@clinic.example", is_demo=True)
+    response = post_login(client, demo["email"], PASSWORD)
+    assert response.headers["Location"] == "/staff/"
 
 
 def test_with_a_second_factor_the_password_alone_does_not_log_in(app, client, clock):
@@ -356,18 +433,20 @@ def test_the_code_step_expires_after_five_minutes(app, client, clock):
     assert client.get("/staff/login/code").headers["Location"] == "/staff/login"
 
 
-def test_staff_can_turn_on_two_step_verification(app, clock, account):
-    client = log_in(app, account)
+def test_the_demo_account_can_turn_on_two_step_verification(app, clock):
+    demo = make_user(app, "demo@clinic.example", is_demo=True)
+    client = log_in(app, demo)
     page = client.get("/staff/account/two-step")
     secret = re.search(r'class="secret-key">([A-Z2-7]+)<', page.text).group(1)
     response = client.post("/staff/account/two-step", data={
         "csrf_token": page_token(client, "/staff/account/two-step"),
         "code": totp_code(secret, clock.now)})
-    assert response.status_code == 303
+    assert response.status_code == 200
+    assert len(RECOVERY_CODES_ON_PAGE.findall(response.text)) == 10
     assert logged_in(client)  # this session continues
     clock.advance(minutes=1)
     later = app.test_client()
-    assert post_login(later, account["email"], PASSWORD).headers["Location"] == \
+    assert post_login(later, demo["email"], PASSWORD).headers["Location"] == \
         "/staff/login/code"
     assert post_code(later, totp_code(secret, clock.now)).status_code == 303
 

@@ -9,6 +9,7 @@ it instead of sleeping.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from collections.abc import Callable
@@ -16,12 +17,15 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import pyotp
+import segno
 from flask import current_app, session
 from flask_login import login_user, logout_user
-from sqlalchemy import or_, update
+from markupsafe import Markup
+from sqlalchemy import delete, func, or_, select, update
 
 from ..extensions import db, login_manager
-from ..models import User
+from ..models import RecoveryCode, User
+from ..submissions import CODE_ALPHABET, random_code
 from . import audit
 from .accounts import check_unknown_account, find_user, hash_password, hasher, password_matches
 
@@ -66,8 +70,9 @@ def authenticate(email: str, password: str) -> tuple[User | None, bool]:
 
 
 def needs_second_factor(user: User) -> bool:
-    """TOTP is required for admins (who enrol at first login) and for staff who turned it on."""
-    return bool(user.totp_secret) or user.is_admin
+    """Every account needs a second factor (enrolled at its first log-in), except the demo
+    account of `make run`, which production refuses to start with."""
+    return bool(user.totp_secret) or not user.is_demo
 
 
 def begin_second_factor(user: User, next_url: str) -> None:
@@ -169,6 +174,14 @@ def totp_uri(secret: str, email: str, issuer: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=issuer)
 
 
+def qr_svg(uri: str, title: str) -> Markup:
+    """The setup address as a QR code, drawn here as inline SVG markup: no image request, no
+    outside service (segno escapes the title)."""
+    code = segno.make(uri, error="m")
+    svg = code.svg_inline(scale=4, dark="#000", light="#fff", title=title, svgclass="qr-code")
+    return Markup(svg)  # noqa: S704  (segno's own markup: path data and the escaped title)
+
+
 def matching_step(secret: str, code: str, moment: datetime) -> int | None:
     """The time step (30 s) whose code this is, allowing one step either side, or None."""
     code = re.sub(r"\s", "", code or "")
@@ -214,6 +227,60 @@ def start_enrolment(user: User) -> str:
         user.totp_pending_secret = new_totp_secret()
         db.session.commit()
     return user.totp_pending_secret
+
+
+# --- recovery codes --------------------------------------------------------------------------
+
+RECOVERY_CODES = 10
+RECOVERY_CODE_LENGTH = 16  # Crockford base32: 80 random bits, so a plain SHA-256 is enough
+
+
+def _recovery_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+def normalise_recovery_code(text: str) -> str | None:
+    """A recovery code as stored, from what someone typed (any case, dashes, O for 0)."""
+    code = "".join(c for c in (text or "").upper() if c.isalnum())
+    code = code.replace("O", "0").replace("I", "1").replace("L", "1")
+    if len(code) != RECOVERY_CODE_LENGTH or not set(code) <= set(CODE_ALPHABET):
+        return None
+    return code
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Ten new one-time codes in place of any earlier ones, to be shown once (grouped in fours
+    for reading); only their hashes are kept."""
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = [random_code(RECOVERY_CODE_LENGTH) for _ in range(RECOVERY_CODES)]
+    db.session.add_all(RecoveryCode(user_id=user.id, code_hash=_recovery_hash(code),
+                                    created_at=now()) for code in codes)
+    audit.record("recovery_codes_created", user.id, detail=f"{RECOVERY_CODES} codes")
+    return ["-".join(code[i:i + 4] for i in range(0, RECOVERY_CODE_LENGTH, 4)) for code in codes]
+
+
+def use_recovery_code(user: User, text: str) -> bool:
+    """True once per code: spent with a conditional UPDATE, so two requests at the same moment
+    cannot both use it. Audited with the number of codes left."""
+    code = normalise_recovery_code(text)
+    if code is None:
+        return False
+    spent = db.session.execute(
+        update(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _recovery_hash(code),
+               RecoveryCode.used_at.is_(None))
+        .values(used_at=now())
+    )
+    if spent.rowcount != 1:
+        return False
+    audit.record("recovery_code_used", user.id,
+                 detail=f"{recovery_codes_left(user)} recovery codes left")
+    return True
+
+
+def recovery_codes_left(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
 
 
 def login_failed(user: User | None, detail: str) -> None:

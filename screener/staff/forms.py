@@ -19,7 +19,9 @@ class LoginForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField(validators=[DataRequired(), Length(max=12)])
+    """A 6-digit code from the app, or a recovery code (16 characters, maybe with dashes)."""
+
+    code = StringField(validators=[DataRequired(), Length(max=40)])
 
 
 class PasswordChangeForm(FlaskForm):

@@ -1,5 +1,5 @@
-"""Log in (password, then a TOTP code where needed), log out, and the person's own account:
-change password, turn on two-step verification. There is no sign-up: accounts come from
+"""Log in (password, then a TOTP code or a recovery code), log out, and the person's own account:
+change password, recovery codes. There is no sign-up: accounts come from
 `flask users create`."""
 
 from __future__ import annotations
@@ -34,12 +34,15 @@ from .auth import (
     log_out,
     login_failed,
     needs_second_factor,
+    new_recovery_codes,
     pending_next,
     pending_user,
+    qr_svg,
     safe_next,
     start_enrolment,
     totp_uri,
     use_code,
+    use_recovery_code,
 )
 from .forms import CodeForm, EmptyForm, LoginForm, PasswordChangeForm
 
@@ -124,11 +127,13 @@ def login_code():
 
 @account_limit
 def _check_code(user, form: CodeForm):
-    if not use_code(user, user.totp_secret, form.code.data):
+    """A code from the app, or one of the person's recovery codes (a lost phone)."""
+    code = form.code.data
+    if not use_code(user, user.totp_secret, code) and not use_recovery_code(user, code):
         g.staff_login_failed = True
         login_failed(user, "wrong code")
         message = gettext("That code is not right, or it was already used. Enter the code "
-                          "your app shows now.")
+                          "your app shows now, or one of your recovery codes.")
         return render_template("staff/login_code.html", form=form, message=message)
     target = pending_next() or url_for("staff.queue")
     complete_login(user)
@@ -137,7 +142,7 @@ def _check_code(user, form: CodeForm):
 
 @bp.route("/login/two-step-setup", methods=["GET", "POST"])
 def login_setup():
-    """Admins turn on two-step verification at their first login; it is not optional."""
+    """Every account sets up two-step verification at its first log-in; it is not optional."""
     user = pending_user()
     if user is None or user.totp_secret:
         return redirect(url_for("staff.login"))
@@ -153,17 +158,25 @@ def _confirm_setup(user, form: CodeForm):
         g.staff_login_failed = True
         login_failed(user, "wrong code at two-step setup")
         return _setup_page(user, form, during_login=True, failed=True)
+    codes = new_recovery_codes(user)
     target = pending_next() or url_for("staff.queue")
     complete_login(user)
-    return redirect(target, code=303)
+    return _recovery_codes_page(codes, target)
 
 
 def _setup_page(user, form: CodeForm, during_login: bool, failed: bool = False):
     secret = start_enrolment(user)
+    uri = totp_uri(secret, user.email, current_app.config["CLINIC_NAME"])
     return render_template(
         "staff/two_step_setup.html", form=form, during_login=during_login, failed=failed,
-        secret=secret, uri=totp_uri(secret, user.email, current_app.config["CLINIC_NAME"]),
+        secret=secret, uri=uri, qr_code=qr_svg(uri, gettext("QR code of the setup address")),
     )
+
+
+def _recovery_codes_page(codes: list[str], next_url: str):
+    """The new recovery codes, shown once: in this answer only (never in the cookie or a
+    later page), and never cached."""
+    return render_template("staff/recovery_codes.html", codes=codes, next_url=next_url)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -212,16 +225,36 @@ def _new_password_problem(form: PasswordChangeForm) -> str | None:
 
 @bp.route("/account/two-step", methods=["GET", "POST"])
 def two_step():
-    """Staff may turn on two-step verification (admins already have it)."""
+    """The demo account may turn on two-step verification (every other account has it)."""
     user = current_user._get_current_object()
     if user.totp_secret:
         return redirect(url_for("staff.account"))
     form = CodeForm()
     if form.validate_on_submit():
         if confirm_enrolment(user, form.code.data):
+            codes = new_recovery_codes(user)
             db.session.commit()
             keep_logged_in(user)
             flash(gettext("Two-step verification is on. You will need a code at each login."))
-            return redirect(url_for("staff.account"), code=303)
+            return _recovery_codes_page(codes, url_for("staff.account"))
         return _setup_page(user, form, during_login=False, failed=True)
     return _setup_page(user, form, during_login=False, failed=request.method == "POST")
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+def replace_recovery_codes():
+    """New recovery codes in place of the old ones, for a person who used or lost them; a
+    current code from the app is asked for, so a session left open cannot make them."""
+    user = current_user._get_current_object()
+    if not user.totp_secret:
+        return redirect(url_for("staff.account"))
+    form = CodeForm()
+    failed = False
+    if form.validate_on_submit():
+        if use_code(user, user.totp_secret, form.code.data):
+            codes = new_recovery_codes(user)
+            db.session.commit()
+            return _recovery_codes_page(codes, url_for("staff.account"))
+        failed = True
+    return render_template("staff/new_recovery_codes.html", form=form,
+                           failed=failed or request.method == "POST")
