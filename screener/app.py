@@ -15,9 +15,10 @@ from werkzeug.exceptions import HTTPException
 
 import config as config_module
 
-from . import hardening, languages
+from . import fragments, hardening, languages, startup
 from .extensions import babel, csrf, db, limiter, migrate
 from .questionnaire.model import N_
+from .startup import ConfigurationError
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("screener")
@@ -27,10 +28,6 @@ CSP = (
     "connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; "
     "frame-ancestors 'none'"
 )
-
-
-class ConfigurationError(RuntimeError):
-    """The configuration is not safe to run with."""
 
 
 def build_app(config: Any = None) -> Flask:
@@ -75,10 +72,12 @@ def build_app(config: Any = None) -> Flask:
     _register_errors(app)
     hardening.install(app)
     app.jinja_env.globals.update(clinic=_clinic(app))
+    fragments.install(app)  # staff pages (until they are whole templates)
     app.jinja_env.globals.update(get_locale=get_locale)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    if app.config["PRODUCTION"]:
-        _refuse_demo_accounts(app)
+    # Checks that need the database run before serving (`flask check`, gunicorn's master),
+    # never here: a worker booting while the database is down must start (issue 19, item 1).
+    startup.install(app)
     return app
 
 
@@ -103,26 +102,6 @@ def _check_production(app: Flask) -> None:
         raise ConfigurationError("SECRET_KEY is too short or a known default (32+ random bytes)")
     if app.debug:
         raise ConfigurationError("debug mode is not allowed in production")
-
-
-def _refuse_demo_accounts(app: Flask) -> None:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .models import User
-
-    with app.app_context():
-        try:
-            demo = db.session.query(User.id).filter_by(is_demo=True).first()
-        except SQLAlchemyError as error:
-            raise ConfigurationError(
-                "the database is not reachable or not migrated (run `flask db upgrade`)"
-            ) from error
-        if demo is not None:
-            raise ConfigurationError(
-                "a demo staff account exists; remove it (`flask users disable ...`) before "
-                "running in production")
-        db.session.remove()
-        db.engine.dispose()  # no open connection for `gunicorn --preload` workers to share
 
 
 def _clinic(app: Flask) -> dict[str, Any]:

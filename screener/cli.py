@@ -1,5 +1,5 @@
-"""Command-line tools: `flask rules ...`, `flask demo ...`, `flask users ...`, `flask retention
-purge`, `flask audit verify` (and `flask db ...` from Migrate)."""
+"""Command-line tools: `flask check`, `flask rules ...`, `flask demo ...`, `flask users ...`,
+`flask retention purge`, `flask audit verify` (and `flask db ...` from Migrate)."""
 
 from __future__ import annotations
 
@@ -194,7 +194,31 @@ def users_list() -> None:
                    f"{'on' if user.totp_secret else 'off':9} {last}")
 
 
+# sysexits.h EX_TEMPFAIL: "try again later" (gunicorn.conf.py starts serving anyway).
+UNREACHABLE_EXIT = 75
+
+
+@click.command("check")
+def check() -> None:
+    """Check the database before serving: it answers, it is migrated to the code's revision, and
+    (in production) it holds no demo staff account. Exit 75 when it does not answer, 1 for any
+    other problem. Run by the deployment and by gunicorn's master (gunicorn.conf.py)."""
+    from .startup import ConfigurationError, DatabaseUnreachable
+    from .startup import check as check_database
+
+    try:
+        check_database(current_app)
+    except DatabaseUnreachable as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(UNREACHABLE_EXIT)
+    except ConfigurationError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("Start-up checks passed: the database answers, is migrated"
+               + (" and holds no demo account." if current_app.config["PRODUCTION"] else "."))
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(check)
     app.cli.add_command(rules_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(users_cli)

@@ -1,6 +1,8 @@
 """Real servers for load, fault and scale-out tests and for `make bench`: gunicorn serving the
 app on 127.0.0.1 with its own database (a temporary SQLite file, or a fresh PostgreSQL database
-that is dropped afterwards), every process bounded in time and stopped at the end."""
+that is dropped afterwards), every process bounded in time and stopped at the end; and a
+loopback relay to PostgreSQL that a test cuts and restores to make a database outage without
+stopping the machine's PostgreSQL (other tests use it)."""
 
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -57,16 +61,35 @@ def postgres_database() -> Database:
     return Database(f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", name)
 
 
+PRODUCTION_SECRET_KEY = "harness-" + "k" * 40
+
+
 def app_environment(database: Database, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("SCREENER_")}
     env.update({
         "DATABASE_URL": database.url,
-        "SECRET_KEY": "harness-" + "k" * 40,
+        "SECRET_KEY": PRODUCTION_SECRET_KEY,
         "SCREENER_CONFIG": "development",
         "PYTHONPATH": str(ROOT),
         **extra,
     })
     return env
+
+
+def production_environment(database: Database, **extra: str) -> dict[str, str]:
+    """SCREENER_CONFIG=production, as a clinic runs it (served over plain HTTP on loopback: the
+    browsers of tests/http_browser.py send the Secure `__Host-session` cookie back anyway)."""
+    return app_environment(database, SCREENER_CONFIG="production", **extra)
+
+
+def session_of(browser: Any, secret_key: str = PRODUCTION_SECRET_KEY) -> dict[str, Any]:
+    """The Flask session in a browser's cookie jar, in production (`__Host-session`) or not."""
+    from types import SimpleNamespace
+
+    from http_browser import session_of as read_session
+
+    name = "__Host-session" if "__Host-session" in browser.cookies else "session"
+    return read_session(SimpleNamespace(cookies={"session": browser.cookies[name]}), secret_key)
 
 
 def migrate(env: dict[str, str]) -> None:
@@ -106,7 +129,9 @@ class Server:
                 self.process.wait(timeout=5)
 
 
-def wait_until_up(url: str, seconds: float = 30) -> None:
+def wait_until_up(url: str, seconds: float = 90) -> None:
+    """Until /help answers 200. Generous: gunicorn's master first runs `flask check` (a Python
+    start of its own), and a loaded test machine took 20 s for it and the first workers."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -118,26 +143,33 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"server at {url} did not come up in {seconds} s")
 
 
-@contextmanager
-def gunicorn(env: dict[str, str], logs: Path, workers: int | None = 2,
-             extra_args: tuple[str, ...] = ()) -> Iterator[Server]:
-    """gunicorn wsgi:app on a free port; the access log records the full request line.
-    workers=None: as many as the shipped gunicorn.conf.py starts (2 per core plus 1)."""
-    port = free_port()
-    logs.mkdir(parents=True, exist_ok=True)
-    access_log, error_log = logs / f"access-{port}.log", logs / f"error-{port}.log"
-    command = [
+def gunicorn_command(port: int, access_log: Path, error_log: Path, workers: int | None = 2,
+                     extra_args: tuple[str, ...] = ()) -> list[str]:
+    return [
         str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
         "--bind", f"127.0.0.1:{port}", *(["--workers", str(workers)] if workers else []),
         "--access-logfile", str(access_log), "--error-logfile", str(error_log),
         "--access-logformat", '%(h)s "%(r)s" %(s)s "%(f)s" "%(a)s"',
         "--graceful-timeout", "5", "--timeout", "30", *extra_args, "wsgi:app",
     ]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], logs: Path, workers: int | None = 2,
+             extra_args: tuple[str, ...] = (), wait: bool = True) -> Iterator[Server]:
+    """gunicorn wsgi:app with the shipped gunicorn.conf.py on a free port; the access log
+    records the full request line. workers=None: as many as the shipped configuration starts
+    (2 per core plus 1). wait=False: yield at once, without waiting for a 200 from /help."""
+    port = free_port()
+    logs.mkdir(parents=True, exist_ok=True)
+    access_log, error_log = logs / f"access-{port}.log", logs / f"error-{port}.log"
+    command = gunicorn_command(port, access_log, error_log, workers, extra_args)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     server = Server(port, process, access_log, error_log, list(extra_args))
     try:
-        wait_until_up(server.url)
+        if wait:
+            wait_until_up(server.url)
         yield server
     finally:
         server.stop()
@@ -158,3 +190,77 @@ def add_staff_account(url: str, password: str, email: str = "staff@clinic.exampl
         db.session.remove()
         db.engine.dispose()
     return list(app.url_map.iter_rules())
+
+
+class Relay:
+    """A TCP relay on 127.0.0.1 to another loopback port (PostgreSQL). `cut()` closes every
+    connection through it and refuses new ones, as a stopped database does; `restore()` listens
+    again on the same port. Its threads end with their sockets."""
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def url_for(self, database: Database) -> str:
+        return database.url.replace(f"@{self.target[0]}:{self.target[1]}/",
+                                    f"@127.0.0.1:{self.port}/")
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        with self._lock:
+            doomed = [s for s in (self._listener, *self._open) if s is not None]
+            self._listener, self._open = None, set()
+        for sock in doomed:
+            _close(sock)
+
+    close = cut
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:  # cut: the listener was shut down
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                _close(client)
+                continue
+            with self._lock:
+                if self._listener is not listener:  # cut meanwhile
+                    _close(client)
+                    _close(upstream)
+                    return
+                self._open |= {client, upstream}
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+
+    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            with self._lock:
+                self._open -= {source, sink}
+            _close(source)
+            _close(sink)
+
+
+def _close(sock: socket.socket) -> None:
+    with suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in accept() or recv()
+    sock.close()

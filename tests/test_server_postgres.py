@@ -1,9 +1,11 @@
 """The production setup under faults: gunicorn app servers, one PostgreSQL database and one Redis
-(security.md A.7 R4, R8, R10, R11; A.2.12 N3; issue 10 "Faults" and "Scale out").
+(security.md A.7 R4, R8, R10, R11; A.2.12 N3; issue 10 "Faults" and "Scale out"; issue 19).
 
 Two servers (A and B, two workers each) share a fresh PostgreSQL database and Redis for the rate
-limits, as a clinic group runs them behind its load balancer. People are plain HTTP clients with
-cookie jars (tests/http_browser.py) who press the button again when the server asks them to.
+limits, as a clinic group runs them behind its load balancer: the shipped gunicorn.conf.py (no
+--preload: each worker imports the app itself) with SCREENER_CONFIG=production. People are
+plain HTTP clients with cookie jars (tests/http_browser.py) who press the button again when the
+server asks them to.
 
 - Scale out: a draft started on A goes on on B, a staff login on A is valid on B (and a log-out
   on B ends it on A), the resume-code and login limits count across both, and a double click
@@ -11,15 +13,20 @@ cookie jars (tests/http_browser.py) who press the button again when the server a
 - Faults: a bounded crowd fills in the questionnaire while (a) a worker is killed, (b) every
   connection to the database is terminated (pg_terminate_backend, this database only: other
   tests may be using the cluster), (c) the database refuses connections for a moment
-  (ALLOW_CONNECTIONS false, plus terminate). Everyone finishes; every "please try again" page
-  (503, never a 500) keeps what the person typed; every page acknowledged with a 303 is in the
-  database afterwards, counted.
+  (ALLOW_CONNECTIONS false, plus terminate), (d) the database is unreachable for 10 s while a
+  worker is killed every 2 s (a server of its own, whose database connections go through a
+  loopback relay that the test cuts: the machine's PostgreSQL keeps running). Everyone
+  finishes; every "please try again" page (503, never a 500) keeps what the person typed; every
+  page acknowledged with a 303 is in the database afterwards, counted.
 - Backups: pg_dump, restore into an empty database, same rows (docs/operations.md).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
+import signal
 import subprocess
 import threading
 import time
@@ -33,21 +40,25 @@ import pytest
 
 from conftest import REDIS_URL, postgres_unavailable, redis_unavailable
 from flow_helpers import BASE, changed, form_fields, page_of
-from http_browser import Browser, Person, session_of
+from http_browser import Browser, Person
 from server_harness import (
     POSTGRES_ADMIN,
+    PRODUCTION_SECRET_KEY,
     Database,
+    Relay,
     add_staff_account,
-    app_environment,
     gunicorn,
     migrate,
     postgres_database,
+    production_environment,
+    session_of,
+    wait_until_up,
 )
 
 pytestmark = [pytest.mark.server,
               pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")]
 
-SECRET_KEY = "harness-" + "k" * 40  # what server_harness.app_environment sets
+SECRET_KEY = PRODUCTION_SECRET_KEY
 PASSWORD = "scale out pass phrase 42"
 CROWD = 6  # people at once in each fault scenario
 SCENARIO_SECONDS = 25
@@ -69,12 +80,7 @@ class Cluster:
             return cursor.fetchall() if cursor.description else []
 
     def sql(self, sql: str, *params: Any) -> list[tuple]:
-        import psycopg
-
-        url = self.database.url.replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
-            cursor = connection.execute(sql, params or None)
-            return cursor.fetchall() if cursor.description else []
+        return sql_on(self.database, sql, *params)
 
     def terminate_connections(self) -> int:
         """End every server connection to this test database (not the cluster's others)."""
@@ -82,6 +88,15 @@ class Cluster:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = %s AND pid <> pg_backend_pid()", self.database.name)
         return len(rows)
+
+
+def sql_on(database: Database, sql: str, *params: Any) -> list[tuple]:
+    import psycopg
+
+    url = database.url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(url, autocommit=True, connect_timeout=5) as connection:
+        cursor = connection.execute(sql, params or None)
+        return cursor.fetchall() if cursor.description else []
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +108,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     prefix = f"screener-test-{secrets.token_hex(6)}"
     database = postgres_database()
     logs = tmp_path_factory.mktemp("cluster-logs")
-    env = app_environment(
+    env = production_environment(
         database, PROXY_HOPS="1", RATELIMIT_NEW_DRAFT="10000 per hour",
         RATELIMIT_RESUME="4 per minute", STAFF_LOGIN_LIMIT_PER_ADDRESS="6 per minute",
         STAFF_LOGIN_LIMIT_PER_ACCOUNT="20 per minute", RATELIMIT_KEY_PREFIX=prefix,
@@ -116,10 +131,10 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
 
 
 def start_servers(stack: ExitStack, env: dict[str, str], logs, count: int) -> list[Any]:
-    """`count` gunicorn servers started side by side (each stopped when `stack` closes).
-    --preload: the app is imported once per server and the workers fork from it (the start-up
-    leaves no database connection open to share), so a killed worker is back at once."""
-    managers = [gunicorn(env, logs, workers=2, extra_args=("--preload",)) for _ in range(count)]
+    """`count` gunicorn servers started side by side (each stopped when `stack` closes), with
+    the shipped configuration: every worker, and every worker that replaces a killed one,
+    imports the app itself."""
+    managers = [gunicorn(env, logs, workers=2) for _ in range(count)]
     with ThreadPoolExecutor(count) as pool:
         entered = [pool.submit(manager.__enter__) for manager in managers]
     for manager in managers:
@@ -250,33 +265,42 @@ def test_a_double_click_landing_on_both_servers_makes_one_submission(cluster):
 
 def crowd_fills_in(cluster: Cluster, fault, think: float = 0.03) -> list[Person]:
     """CROWD people fill in the questionnaire on A and B while `fault()` runs alongside."""
-    deadline = time.monotonic() + SCENARIO_SECONDS
-    people = [Person(Browser((cluster.a, cluster.b)[n % 2].url, client_address()),
+    return people_fill_in(cluster.database, (cluster.a, cluster.b), fault, think)
+
+
+def people_fill_in(database: Database, servers: tuple[Any, ...], fault, think: float = 0.03,
+                   seconds: float = SCENARIO_SECONDS) -> list[Person]:
+    """CROWD people fill in the questionnaire on `servers` (in turn) while `fault()` runs."""
+    deadline = time.monotonic() + seconds
+    people = [Person(Browser(servers[n % len(servers)].url, client_address()),
                      person_answers(n), deadline, think) for n in range(CROWD)]
     with ThreadPoolExecutor(CROWD + 1) as pool:
         injected = pool.submit(fault)
         finished = [pool.submit(person.fill_in) for person in people]
-        injected.result(timeout=SCENARIO_SECONDS + 5)
+        injected.result(timeout=seconds + 5)
         for future in finished:
-            future.result(timeout=SCENARIO_SECONDS + 5)
+            future.result(timeout=seconds + 5)
     for person in people:
         assert person.problems == [], person.problems
         assert set(person.statuses) <= {200, 302, 303, 503}, person.statuses
-    assert_acknowledged_pages_are_stored(cluster, people)
+    assert_acknowledged_pages_are_stored(database, people)
     return people
 
 
-def assert_acknowledged_pages_are_stored(cluster: Cluster, people: list[Person]) -> None:
+def assert_acknowledged_pages_are_stored(database: Database, people: list[Person]) -> None:
     """Every page the server acknowledged with a 303 is in the database (counted), and each
     person's submission holds their own answers."""
     acknowledged = stored = 0
     for person in people:
         draft = session_of(person.browser, SECRET_KEY)["draft"]
-        (pages_done,), = cluster.sql("SELECT pages_done::text FROM draft WHERE id = %s", draft)
+        (pages_done,), = sql_on(database, "SELECT pages_done::text FROM draft WHERE id = %s",
+                                draft)
         for key in set(person.acknowledged):
             acknowledged += 1
             stored += f'"{key}"' in pages_done
-        (reference, answers), = submissions_of(cluster, draft)
+        (reference, answers), = sql_on(
+            database, "SELECT reference, answers::text FROM submission WHERE draft_id = %s",
+            draft)
         assert reference == person.reference
         assert person.answers["first_name"] in answers
         assert person.answers["last_name"] in answers
@@ -335,6 +359,86 @@ def test_nothing_is_lost_when_the_database_refuses_connections_for_a_moment(clus
     print(report(people, "database refused connections for 1.5 s"))
     errors = cluster.a.error_log.read_text() + cluster.b.error_log.read_text()
     assert "Traceback" not in errors
+
+
+OUTAGE_SECONDS = 10
+KILL_EVERY = 2
+
+
+def answers_within(url: str, seconds: float) -> int:
+    """The status of the first HTTP answer from /help within `seconds` (0: none)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            return Browser(url).get("/help", timeout=5).status
+        except OSError:
+            time.sleep(0.3)
+    return 0
+
+
+def test_the_server_rides_out_a_database_outage_while_workers_are_killed(tmp_path):
+    """Issue 19, item 1: the database unreachable for 10 s while a worker is killed every 2 s
+    (each new worker boots during the outage), and on until a worker booted during the outage
+    answers (503); then back: the server answers again within seconds, and every page
+    acknowledged before, during or after is stored. Before the fix a
+    worker booting during the outage ran the production start-up check, exited with code 3,
+    and gunicorn's master shut the whole server down for good."""
+    problem = postgres_unavailable()
+    if problem:
+        pytest.skip(problem)
+    database = postgres_database()
+    relay = Relay(5432)
+    try:
+        env = production_environment(Database(relay.url_for(database)),
+                                     RATELIMIT_NEW_DRAFT="10000 per hour")
+        migrate(env)
+        # --capture-output: the application's own log lines go to the error log as well.
+        with gunicorn(env, tmp_path / "logs", workers=2,
+                      extra_args=("--capture-output", "--log-level", "info")) as server:
+            killed: list[int] = []
+            answered_during: list[int] = []
+            answered_after: list[float] = []
+
+            def outage() -> None:
+                time.sleep(1.5)
+                relay.cut()
+                try:
+                    # Each time, a worker that was there the time before (it had 2 s to boot):
+                    # workers that booted during the outage are the ones killed.
+                    earlier = set(server.worker_pids())
+                    for _ in range(OUTAGE_SECONDS // KILL_EVERY):
+                        time.sleep(KILL_EVERY)
+                        now = server.worker_pids()
+                        assert now, "gunicorn has no worker left"
+                        victim = min((pid for pid in now if pid in earlier), default=now[0])
+                        os.kill(victim, signal.SIGKILL)
+                        killed.append(victim)
+                        earlier = set(now)
+                    # Still down: the workers booted during the outage answer (503).
+                    answered_during.append(answers_within(server.url, 30))
+                finally:
+                    relay.restore()
+                back = time.monotonic()
+                wait_until_up(server.url, 20)
+                answered_after.append(time.monotonic() - back)
+
+            people = people_fill_in(database, (server,), outage, think=0.12, seconds=70)
+            assert server.process.poll() is None, "gunicorn's master stopped"
+            assert len(killed) == OUTAGE_SECONDS // KILL_EVERY
+            assert answered_during == [503]
+            assert sum(p.try_again_pages + p.broken_connections for p in people) > 0
+            print(report(people, f"database unreachable {OUTAGE_SECONDS} s, "
+                                 f"{len(killed)} workers killed, answering again after "
+                                 f"{answered_after[0]:.1f} s"))
+        # No worker failed to boot and no request ended in a 500 (an incident). SQLAlchemy's
+        # pool may log a traceback when it drops a connection the outage closed: not a failure.
+        errors = server.error_log.read_text()
+        assert "Exception in worker process" not in errors
+        assert "Worker failed to boot" not in errors
+        assert not re.search(r"incident [0-9a-f]{8}:", errors)
+    finally:
+        relay.close()
+        database.drop()
 
 
 # --- backups ------------------------------------------------------------------------------------
