@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..alerts.outbox import queue_alerts
 from ..extensions import db
 from ..models import Draft, Submission, utcnow
 from ..questionnaire import Answers
@@ -154,6 +155,7 @@ def submit(draft: Draft, settings: Settings, as_of: date | None = None) -> Submi
                     updated_at=utcnow()),
             execution_options={"synchronize_session": False})
         if sent.rowcount == 1:
+            queue_alerts(submission)  # the alert is stored with the submission, or neither is
             db.session.commit()
             return submission
         db.session.rollback()  # changed meanwhile: score what is stored now
