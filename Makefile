@@ -61,7 +61,7 @@ $(TOOLS)/.venv-r4/.installed: $(TOOLS)/requirements-r4.txt
 lint: $(STAMP)
 	$(BIN)/ruff check screener tests benchmarks config.py wsgi.py
 
-# The budgets of docs/performance.md on SQLite and PostgreSQL (about 25 min; writes the results
+# The budgets of docs/performance.md on SQLite and PostgreSQL (about 20 min; writes the results
 # into docs/performance.md). `make bench BENCH_ARGS=--quick`: shorter, for trying; writes nothing.
 bench: $(STAMP) chromium catalogues
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -21,6 +21,7 @@ import platform
 import re
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -58,9 +59,10 @@ from server_harness import (  # noqa: E402
 )
 
 REDIS = "redis://127.0.0.1:6379/0"
-FULL = {"seed": 100_000, "crowd": 120, "crowd50": 60, "saturation": 30, "warmup": 10,
+# "limit": the whole run's time limit in seconds (a watchdog; servers are still stopped).
+FULL = {"limit": 3600, "seed": 100_000, "crowd": 120, "crowd50": 60, "saturation": 30, "warmup": 10,
         "walks": 3, "memory": 10_000, "queue_rounds": 100, "deep_page": 1000}
-QUICK = {"seed": 30_000, "crowd": 30, "crowd50": 20, "saturation": 10, "warmup": 5,
+QUICK = {"limit": 1500, "seed": 30_000, "crowd": 30, "crowd50": 20, "saturation": 10, "warmup": 5,
          "walks": 1, "memory": 2_000, "queue_rounds": 30, "deep_page": 1000}
 PATIENT_P95_MS, STAFF_P95_MS = 100, 150
 REPORT = ROOT / "docs" / "performance.md"
@@ -525,6 +527,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     began = time.perf_counter()
     checks = Checks()
+
+    def overtime(*_):
+        raise TimeoutError(f"the run took more than {plan['limit']} s")
+
+    signal.signal(signal.SIGALRM, overtime)
+    signal.alarm(plan["limit"])
     say(f"load average at the start: {load_average()}")
     evaluate_ms = evaluate_median_ms(batches=5 if args.quick else 15)
     checks.check("-", "evaluate() median", f"{evaluate_ms:.3f} ms", "<= 0.2 ms",
@@ -538,6 +546,9 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as error:  # reported, and counted as a failure
             checks.check(name, "the run", f"stopped: {type(error).__name__}: {error}"[:300],
                          "completes", False)
+            if isinstance(error, TimeoutError):
+                break
+    signal.alarm(0)
     minutes = (time.perf_counter() - began) / 60
     text = report(plan, args.quick, checks, results, evaluate_ms, minutes)
     target = args.report or (None if args.quick else REPORT)
