@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -34,7 +35,7 @@ def send(client, key, answers, extra=()):
 
 
 def errors(response) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", e).replace("Error:", "").strip()
+    return [html.unescape(re.sub(r"<[^>]+>", "", e).replace("Error:", "").strip())
             for e in re.findall(r'class="error-message"[^>]*>(.*?)</p>', response.text, re.S)]
 
 
@@ -57,7 +58,7 @@ def test_pregnant_is_asked_only_when_pregnancy_is_possible(app, client):
     reach(client, "about_you/2")
     response = send(client, "about_you/2", changed(can_become_pregnant="not_sure", pregnant=None))
     assert response.status_code == 200
-    assert errors(response) == ["Choose an answer"]
+    assert errors(response) == ["Choose whether you are pregnant, or could be"]
 
 
 def test_pcl5_pages_only_for_ptsd(client):
@@ -80,7 +81,7 @@ def test_removing_ptsd_removes_pcl5_answers(app, client):
 def test_reasons_other_needs_a_description(client):
     reach(client, "reasons/1")
     response = send(client, "reasons/1", changed(reasons=["other"]))
-    assert errors(response) == ["Enter an answer"]
+    assert errors(response) == ["Tell us a little more about what you would like help with"]
     assert send(client, "reasons/1", changed(reasons=["other"],
                                              reasons_other="Migraine")).status_code == 303
 
@@ -91,7 +92,7 @@ def test_phq9_difficulty_needed_only_when_any_item_is_above_zero(app, client):
     assert send(client, "phq9/1", zeros).status_code == 303
     assert "phq9_difficulty" not in saved(app)
     response = send(client, "phq9/1", changed(phq9_difficulty=None))
-    assert errors(response) == ["Choose an answer"]
+    assert errors(response) == ["Choose how difficult these problems have made things for you"]
     assert "phq9_difficulty" in response.text.split('class="error-summary"')[1].split("</div>")[0]
 
 
@@ -117,8 +118,8 @@ def test_unanswered_right_now_question_is_never_passed_over(client):
     reach(client, "safety/2", answers)
     response = send(client, "safety/2", answers)  # si_now missing
     assert response.status_code == 200
-    assert "Are you having thoughts of killing yourself right now? – Choose an answer" in (
-        re.sub(r"<[^>]+>", "", response.text))
+    assert summary_and_title(response)[0] == [
+        "Choose whether you are having thoughts of killing yourself right now"]
 
 
 def test_bp_unknown_discards_readings(app, client):
@@ -134,7 +135,8 @@ def test_bp_unknown_discards_readings(app, client):
 def test_readings_are_required_unless_unknown(client):
     reach(client, "heart/1")
     response = send(client, "heart/1", changed(bp_systolic=None, bp_diastolic=None))
-    assert errors(response) == ["Enter a whole number", "Enter a whole number"]
+    assert errors(response) == ["Enter your blood pressure's top number, for example 120",
+                                "Enter your blood pressure's bottom number, for example 80"]
 
 
 def test_crisis_range_reading_opens_the_symptom_page(client):
@@ -148,7 +150,8 @@ def test_crisis_range_reading_opens_the_symptom_page(client):
 def test_hypertension_follow_ups(client):
     reach(client, "heart/3")
     response = send(client, "heart/3", changed(htn_dx="yes"))
-    assert errors(response) == ["Choose an answer", "Choose an answer"]
+    assert errors(response) == ["Choose whether you take medicine for high blood pressure",
+                                "Choose whether your blood pressure is under control"]
     response = send(client, "heart/3", changed(htn_dx="yes", htn_meds="yes",
                                                htn_controlled="yes"))
     assert response.status_code == 303
@@ -157,7 +160,7 @@ def test_hypertension_follow_ups(client):
 def test_mood_stabiliser_asked_only_with_bipolar(client):
     reach(client, "mental_health/1")
     assert errors(send(client, "mental_health/1", changed(bipolar_dx="yes"))) == [
-        "Choose an answer"]
+        "Choose whether you take a mood stabiliser now"]
     assert send(client, "mental_health/1", changed(bipolar_dx="no",
                                                    mood_stabilizer_now="no")).status_code == 303
 
@@ -171,7 +174,7 @@ def test_audit_c_items_2_and_3_only_for_drinkers(app, client):
 def test_ketamine_effect_only_after_prior_treatment(app, client):
     reach(client, "treatments/2")
     assert errors(send(client, "treatments/2", changed(ketamine_treatment_before="iv"))) == [
-        "Choose an answer"]
+        "Choose how your ketamine or esketamine treatment went"]
     assert send(client, "treatments/2", changed(ketamine_treatment_effect="helped")).status_code \
         == 303
     assert "ketamine_treatment_effect" not in saved(app)
@@ -184,13 +187,17 @@ ABOUT_YOU_1 = [
     ("date_of_birth", "1899-12-31", "Date of birth must be after 1900"),
     ("date_of_birth", "1990-02-31", "Enter a real date in the format YYYY-MM-DD, like 1985-04-27"),
     ("date_of_birth", "12/03/1990", "Enter a real date in the format YYYY-MM-DD, like 1985-04-27"),
-    ("email", "not-an-email", "Enter an email address like name@example.com"),
-    ("email", "a" * 250 + "@x.org", "Use at most 254 characters"),
-    ("phone", "call me", "Enter a phone number of 7 to 30 digits, spaces and + ( ) - ."),
-    ("phone", "123", "Enter a phone number of 7 to 30 digits, spaces and + ( ) - ."),
-    ("first_name", "x" * 101, "Use at most 100 characters"),
-    ("first_name", "   ", "Enter an answer"),
-    ("preferred_contact", "pigeon", "Not a valid choice."),
+    ("email", "not-an-email",
+     "Enter an email address in the correct format, like name@example.com"),
+    ("email", "a" * 250 + "@x.org",
+     "The answer to “Email address” must be 254 characters or fewer"),
+    ("phone", "call me",
+     "Enter a phone number using only digits, spaces and + ( ) - ., like 555 010 0100"),
+    ("phone", "123",
+     "Enter a phone number using only digits, spaces and + ( ) - ., like 555 010 0100"),
+    ("first_name", "x" * 101, "The answer to “First name” must be 100 characters or fewer"),
+    ("first_name", "   ", "Enter your first name"),
+    ("preferred_contact", "pigeon", "Choose how the clinic should contact you"),
 ]
 
 
@@ -238,13 +245,15 @@ def test_none_of_these_excludes_other_choices(client):
 def test_one_answer_per_single_choice_question(client):
     reach(client, "phq9/1")
     response = send(client, "phq9/1", BASE, extra=[("phq9_1", "3")])
-    assert errors(response) == ["Give one answer only"]
+    assert errors(response) == ["Give one answer only to “Little interest or pleasure in doing "
+                                "things”"]
 
 
 def test_long_free_text_is_refused_with_a_message(client):
     reach(client, "practical/1")
     response = send(client, "practical/1", changed(anything_else="x" * 2001))
-    assert errors(response) == ["Use at most 2000 characters"]
+    assert errors(response) == ["The answer to “Is there anything else you would like the "
+                                "clinic to know?” must be 2000 characters or fewer"]
 
 
 def test_antidepressant_rows_must_be_complete(client):
@@ -252,11 +261,15 @@ def test_antidepressant_rows_must_be_complete(client):
     rows = [{"drug": "other", "weeks": "gt8", "adherence": "mostly", "outcome": "no_change",
              "current_episode": "yes"}, {"drug": "sertraline"}]
     response = send(client, "treatments/1", changed(ad_trials=rows))
-    assert errors(response) == ["Enter the name of the medicine", "Choose an answer",
-                                "Choose an answer", "Choose an answer", "Choose an answer"]
+    expected = [
+        "Enter the name of antidepressant 1",
+        "Choose how many weeks you took antidepressant 2 at the highest dose",
+        "Choose whether you took antidepressant 2 as prescribed",
+        "Choose what happened with antidepressant 2",
+        "Choose whether antidepressant 2 was taken during your current period of depression"]
+    assert errors(response) == expected
     assert 'href="#ad_trials-1-weeks"' in response.text
-    summary = response.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
-    assert "Antidepressant 1, " in summary and "Antidepressant 2, " in summary
+    assert summary_and_title(response)[0] == expected
 
 
 def test_add_and_remove_antidepressant_rows_without_javascript(app, client):
@@ -284,7 +297,8 @@ def test_no_antidepressants_is_an_answer(app, client):
 def test_unanswered_rating_items_ask_to_choose(client):
     reach(client, "gad7/1")
     response = send(client, "gad7/1", changed(gad7_3=None))
-    assert errors(response) == ["Choose an answer"]
+    assert errors(response) == [
+        "Choose how often you have been bothered by “Worrying too much about different things”"]
 
 
 def test_bad_value_for_a_question_not_asked_is_ignored_not_an_invisible_error(app, client):
@@ -294,3 +308,66 @@ def test_bad_value_for_a_question_not_asked_is_ignored_not_an_invisible_error(ap
                     extra=[("si_plan_past_month", "maybe"), ("si_intent_past_month", "yes")])
     assert response.status_code == 303
     assert not {"si_plan_past_month", "si_intent_past_month"} & set(saved(app))
+
+
+# --- messages that make sense alone --------------------------------------------------------------
+
+def test_every_question_has_its_own_messages():
+    from screener.questionnaire import QUESTIONNAIRE, QUESTIONS
+
+    missing = [q.id for q in QUESTIONS.values()
+               if not q.error and not q.optional and q.kind not in ("bool", "trials")]
+    assert missing == []
+    typed_numbers = [q for q in QUESTIONS.values() if q.kind == "int" and not q.options]
+    assert typed_numbers and all(q.error_invalid for q in typed_numbers)
+    assert all(spec.error for spec in QUESTIONNAIRE.trial_fields)
+    generic = {"Choose an answer", "Enter an answer", "Enter a whole number"}
+    assert not {q.error for q in QUESTIONS.values()} & generic
+
+
+def summary_and_title(response) -> tuple[list[str], str]:
+    summary = response.text.split('class="error-summary"', 1)[1].split("</div>", 1)[0]
+    title = re.search(r"<title>(.*?)</title>", response.text, re.S)[1]
+    links = re.findall(r'<a href="#[^"]+">([^<]+)</a>', summary)
+    return [html.unescape(link) for link in links], title
+
+
+def test_error_summary_repeats_each_inline_message_and_the_title_says_error(client):
+    reach(client, "about_you/1")
+    response = send(client, "about_you/1", changed(first_name=None, email="alex@"))
+    links, title = summary_and_title(response)
+    assert links == errors(response) == [
+        "Enter your first name",
+        "Enter an email address in the correct format, like name@example.com"]
+    assert title.startswith("Error: About you")
+    assert not client.get("/q/about_you/1").text.count("Error:")
+
+
+def test_start_page_without_a_choice_shows_the_message_by_the_question(client):
+    page = client.get("/")
+    assert "<title>Error" not in page.text
+    response = client.post("/", data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 200
+    links, title = summary_and_title(response)
+    assert links == errors(response) == [
+        "Choose whether you agree that the clinic stores your answers"]
+    assert title.startswith("Error: ")
+    assert 'href="#consent_store-0"' in response.text
+    assert 'id="consent_store-0"' in response.text and 'aria-invalid="true"' in response.text
+
+
+def test_resume_page_errors_have_a_message_by_the_field(client):
+    page = client.get("/resume")
+    empty = client.post("/resume", data={"csrf_token": csrf_token(page.text),
+                                         "resume_code": " "})
+    links, title = summary_and_title(empty)
+    assert links == errors(empty) == ["Enter your resume code"]
+    assert title.startswith("Error: ")
+    unknown = client.post("/resume", data={"csrf_token": csrf_token(page.text),
+                                           "resume_code": "ABCDE-12345-FGHJK-67890-MNPQR-STVWX"})
+    assert unknown.status_code == 404
+    links, title = summary_and_title(unknown)
+    assert len(errors(unknown)) == 1 and links == errors(unknown)
+    assert errors(unknown)[0].startswith("We could not find saved answers for that code.")
+    assert 'aria-describedby="resume_code-hint resume_code-error"' in unknown.text
+    assert title.startswith("Error: ")

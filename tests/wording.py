@@ -159,11 +159,12 @@ def definition_strings() -> list[str]:
     strings: list[str] = []
     for section in QUESTIONNAIRE.sections:
         strings += [section.title, section.why, section.intro, section.attribution]
-        strings += [page.title for page in section.pages]
+        strings += [text for page in section.pages for text in (page.title, page.why)]
         for question in section.questions:
-            strings += [question.label, question.hint, *(o.label for o in question.options)]
+            strings += [question.label, question.hint, question.error, question.error_invalid,
+                        *(o.label for o in question.options)]
     for spec in QUESTIONNAIRE.trial_fields:
-        strings += [spec.label, *(o.label for o in spec.options)]
+        strings += [spec.label, spec.error, *(o.label for o in spec.options)]
     return [s for s in strings if s]
 
 

@@ -13,7 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..questionnaire import Answers, is_asked
 from ..questionnaire.display import display_value
-from ..questionnaire.forms import REQUIRED_MESSAGES, trial_row_errors
+from ..questionnaire.forms import required_message, trial_row_errors
 from ..questionnaire.model import Question
 from ..questionnaire.values import parse_date
 from .flow import PageRef, applicable_pages, merge_page
@@ -57,7 +57,8 @@ def read_page(form: Any, ref: PageRef, saved: dict[str, Any], formdata: MultiDic
     form.validate()
     for question in ref.page.questions:
         if question.kind in SINGLE_VALUE_KINDS and len(formdata.getlist(question.id)) > 1:
-            _add_error(form[question.id], gettext("Give one answer only"))
+            _add_error(form[question.id], gettext("Give one answer only to “%(label)s”",
+                                                  label=gettext(question.label)))
     posted = {q.id: _stored(q, form[q.id].data) for q in ref.page.questions
               if not _has_errors(form[q.id])}
     merged = Answers(merge_page(saved, ref, posted))
@@ -72,8 +73,7 @@ def read_page(form: Any, ref: PageRef, saved: dict[str, Any], formdata: MultiDic
         if question.kind == "trials":
             _check_trials(field)
         elif not question.optional and not merged.answered(question.id):
-            kind = "choice" if question.options else question.kind  # a rating scale is a choice
-            _add_error(field, gettext(REQUIRED_MESSAGES.get(kind, "Enter an answer")))
+            _add_error(field, required_message(question))
     _check_blood_pressure(form, ref, merged)
     return PageRead(posted, not any(_has_errors(form[q.id]) for q in ref.page.questions))
 
@@ -94,10 +94,9 @@ def _clear_errors(field: Any) -> None:
 
 
 def _check_trials(field: Any) -> None:
-    for entry in field.entries:
-        row = _trial_row(entry.data)
-        for key, message in trial_row_errors(row).items():
-            _add_error(entry.form[key], gettext(message))
+    for number, entry in enumerate(field.entries, 1):
+        for key, message in trial_row_errors(_trial_row(entry.data), number).items():
+            _add_error(entry.form[key], message)
 
 
 def _check_blood_pressure(form: Any, ref: PageRef, merged: Answers) -> None:
@@ -105,8 +104,8 @@ def _check_blood_pressure(form: Any, ref: PageRef, merged: Answers) -> None:
         return
     systolic, diastolic = merged.get("bp_systolic"), merged.get("bp_diastolic")
     if systolic is not None and diastolic is not None and diastolic >= systolic:
-        _add_error(form["bp_diastolic"],
-                   gettext("The bottom number must be lower than the top number"))
+        _add_error(form["bp_diastolic"], gettext(
+            "Your blood pressure's bottom number must be lower than the top number"))
 
 
 def _add_error(field: Any, message: str) -> None:
@@ -147,20 +146,16 @@ def answer_rows(answers: dict[str, Any]) -> list[tuple[Any, list[AnswerRow]]]:
 
 def error_summary(form: Any, questions: list[Question]) -> list[tuple[str, str]]:
     """(anchor id, message) for the error summary, in page order; anchors are the first input
-    of each question so that following a link puts the cursor where the answer goes."""
+    of each question so that following a link puts the cursor where the answer goes. Each
+    message names its question, so the summary reads the same as the messages by the fields."""
     summary: list[tuple[str, str]] = []
     for question in questions:
         field = form[question.id]
         if question.kind == "trials":
-            for i, entry in enumerate(field.entries, 1):
-                for sub in entry.form:
-                    if sub.errors:
-                        summary.append((sub.id, gettext("Antidepressant %(number)s, %(field)s: "
-                                                        "%(message)s", number=i,
-                                                        field=sub.label.text,
-                                                        message=sub.errors[0])))
+            summary += [(sub.id, sub.errors[0]) for entry in field.entries
+                        for sub in entry.form if sub.errors]
         elif field.errors:
             anchor = f"{question.id}-0" if question.kind in ("choice", "multi") or (
                 question.kind == "int" and question.options) else question.id
-            summary.append((anchor, f"{gettext(question.label)} – {field.errors[0]}"))
+            summary.append((anchor, str(field.errors[0])))
     return summary

@@ -15,17 +15,18 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
-from wtforms import RadioField, SelectChoice, StringField
+from wtforms import StringField
+from wtforms.validators import DataRequired
 
 from ..extensions import db, limiter
 from ..hardening import database_unavailable, roll_back
 from ..models import Draft, Submission, utcnow
 from ..questionnaire import QUESTIONNAIRE, Answers
-from ..questionnaire.forms import page_form
+from ..questionnaire.forms import page_form, required_message
 from ..rules import SUICIDE_FAMILY, Settings
 from . import bp
 from .drafts import (
@@ -49,17 +50,13 @@ from .flow import (
     shown_questions,
 )
 from .pages import answer_rows, error_summary, form_data, read_page
-from .render import shown_question
+from .render import question_view, shown_question
 
 START = QUESTIONNAIRE.sections[0]
 
 
-class ConsentForm(FlaskForm):
-    consent_store = RadioField(choices=[SelectChoice(o.value) for o in START.questions[0].options])
-
-
 class ResumeForm(FlaskForm):
-    resume_code = StringField()
+    resume_code = StringField(validators=[DataRequired(lazy_gettext("Enter your resume code"))])
 
 
 def current_draft() -> Draft | None:
@@ -83,14 +80,21 @@ def _where_next(draft: Draft) -> str:
 
 @bp.route("/", methods=["GET", "POST"])
 def start():
-    form = ConsentForm()
+    form = page_form(START.pages[0])()
     draft = current_draft()
-    if form.validate_on_submit() and form.consent_store.data == "yes":
-        return _begin(draft)
-    declined = request.method == "POST" and form.consent_store.data == "no"
-    missing = request.method == "POST" and not form.consent_store.data
-    return render_template("patient/start.html", form=form, draft=draft, declined=declined,
-                           missing=missing, consent=START.questions[0], section=START)
+    consent = START.questions[0]
+    if form.validate_on_submit():
+        if form.consent_store.data == "yes":
+            return _begin(draft)
+        if form.consent_store.data == "no":
+            form.consent_store.errors.append(gettext(
+                "We can only keep your answers if you agree. If you prefer, you can call the "
+                "clinic instead."))
+        else:
+            form.consent_store.errors.append(required_message(consent))
+    return render_template("patient/start.html", form=form, draft=draft,
+                           consent=question_view(consent),
+                           errors=error_summary(form, [consent]))
 
 
 @limiter.limit(lambda: current_app.config["RATELIMIT_NEW_DRAFT"])
@@ -282,17 +286,20 @@ def help_page():
 @bp.route("/resume", methods=["GET", "POST"])
 def resume():
     form = ResumeForm()
-    not_found = False
     if form.validate_on_submit():
         return _try_resume_code(form)
-    return render_template("patient/resume.html", form=form, not_found=not_found)
+    return render_template("patient/resume.html", form=form), 400 if form.errors else 200
 
 
 @limiter.limit(lambda: current_app.config["RATELIMIT_RESUME"])
 def _try_resume_code(form: ResumeForm):
     draft = find_by_resume_code(form.resume_code.data or "")
     if draft is None:
-        return render_template("patient/resume.html", form=form, not_found=True), 404
+        form.resume_code.errors.append(gettext(
+            "We could not find saved answers for that code. Check the code, or start again. "
+            "Codes stop working after %(days)s days.",
+            days=current_app.config["DRAFT_LIFETIME_DAYS"]))
+        return render_template("patient/resume.html", form=form), 404
     session.clear()
     session.permanent = True
     session["draft"] = draft.id

@@ -36,6 +36,12 @@ def scale(qid: str, label: str, options: tuple[Option, ...], **kw) -> Question:
     return Question(qid, "int", label, options, minimum=0, maximum=len(options) - 1, **kw)
 
 
+# The message of a rating item that was not answered names the item (%(item)s: its label).
+HOW_OFTEN_ERROR = N_("Choose how often you have been bothered by “%(item)s”")
+HOW_MUCH_ERROR = N_("Choose how much you were bothered by “%(item)s”")
+LAST_USE_ERROR = N_("Choose when you last used “%(item)s”")
+
+
 def numbered(*labels: str) -> tuple[Option, ...]:
     return tuple(Option(str(i), label) for i, label in enumerate(labels))
 
@@ -58,17 +64,22 @@ ABOUT_YOU = Section(
     N_("So the clinic knows who you are, how to reach you, and what is safe to ask about."),
     (
         Page((
-            Question("first_name", "text", N_("First name"), maximum=100),
-            Question("last_name", "text", N_("Last name"), maximum=100),
-            Question("date_of_birth", "date", N_("Date of birth")),
-            Question("email", "email", N_("Email address"), maximum=254),
+            Question("first_name", "text", N_("First name"), maximum=100,
+                     error=N_("Enter your first name")),
+            Question("last_name", "text", N_("Last name"), maximum=100,
+                     error=N_("Enter your last name")),
+            Question("date_of_birth", "date", N_("Date of birth"),
+                     error=N_("Enter your date of birth")),
+            Question("email", "email", N_("Email address"), maximum=254,
+                     error=N_("Enter your email address")),
             Question("phone", "phone", N_("Phone number"), minimum=7, maximum=30,
-                     hint=N_("Digits, spaces and + ( ) - . only")),
+                     hint=N_("Digits, spaces and + ( ) - . only"),
+                     error=N_("Enter your phone number")),
             Question("preferred_contact", "choice", N_("How should the clinic contact you?"), (
                 Option("email", N_("Email")),
                 Option("phone", N_("Phone call")),
                 Option("text", N_("Text message")),
-            )),
+            ), error=N_("Choose how the clinic should contact you")),
         ), N_("Your details")),
         Page((
             Question("sex_at_birth", "choice", N_("Sex assigned at birth"), (
@@ -76,17 +87,25 @@ ABOUT_YOU = Section(
                 Option("male", N_("Male")),
                 Option("intersex", N_("Intersex")),
                 Option("prefer_not", N_("Prefer not to say")),
-            ), hint=N_("Some medicines affect a pregnancy, so we ask about it below.")),
+            ), hint=N_("Some medicines affect a pregnancy, so we ask about it below."),
+                     error=N_("Choose your sex assigned at birth, or “Prefer not to say”")),
             yns("can_become_pregnant", N_("Could you become pregnant?"),
-                asked_when=When("sex_at_birth", "ne", "male"), safety=True),
+                asked_when=When("sex_at_birth", "ne", "male"), safety=True,
+                error=N_("Choose whether you could become pregnant")),
             yns("pregnant", N_("Are you pregnant, or could you be?"),
-                asked_when=When("can_become_pregnant", "in", ("yes", "not_sure")), safety=True),
+                asked_when=When("can_become_pregnant", "in", ("yes", "not_sure")), safety=True,
+                error=N_("Choose whether you are pregnant, or could be")),
             yn("breastfeeding", N_("Are you breastfeeding?"),
-               asked_when=When("sex_at_birth", "ne", "male"), safety=True),
+               asked_when=When("sex_at_birth", "ne", "male"), safety=True,
+               error=N_("Choose whether you are breastfeeding")),
             Question("height_cm", "int", N_("Height in centimetres"), minimum=100, maximum=250,
-                     optional=True, unit="cm", hint=N_("5 ft 7 in is about 170 cm.")),
+                     optional=True, unit="cm", hint=N_("5 ft 7 in is about 170 cm."),
+                     error_invalid=N_("Height must be a whole number from 100 to 250 "
+                                      "centimetres")),
             Question("weight_kg", "int", N_("Weight in kilograms"), minimum=30, maximum=350,
-                     optional=True, unit="kg", hint=N_("160 lb is about 73 kg.")),
+                     optional=True, unit="kg", hint=N_("160 lb is about 73 kg."),
+                     error_invalid=N_("Weight must be a whole number from 30 to 350 "
+                                      "kilograms")),
         ), N_("Your body")),
     ),
 )
@@ -109,22 +128,28 @@ REASONS = Section(
                 Option("chronic_pain", N_("Long-lasting pain")),
                 Option("substance_use", N_("Alcohol or drug use")),
                 Option("other", N_("Something else")),
-            ), hint=N_("Choose all that apply.")),
+            ), hint=N_("Choose all that apply."),
+                     error=N_("Choose at least one thing you would like help with")),
             Question("reasons_other", "longtext", N_("Tell us a little more"), maximum=500,
-                     asked_when=When("reasons", "contains", "other")),
+                     asked_when=When("reasons", "contains", "other"),
+                     error=N_("Tell us a little more about what you would like help with")),
             Question("treatment_interest", "multi", N_("Which treatments are you asking about?"), (
                 Option("iv_ketamine", N_("Ketamine by infusion (IV)")),
                 Option("esketamine", N_("Esketamine nasal spray (Spravato)")),
                 Option("im_ketamine", N_("Ketamine by injection (IM)")),
                 Option("oral_ketamine", N_("Ketamine tablets or lozenges")),
                 Option("not_sure", N_("Not sure yet")),
-            ), hint=N_("Choose all that apply."), exclusive="not_sure"),
+            ), hint=N_("Choose all that apply."), exclusive="not_sure",
+                     error=N_("Choose at least one treatment, or “Not sure yet”")),
             yns("has_clinician_diagnosis",
                 N_("Has a doctor or therapist talked with you about what you are looking for "
                    "help with?"),
                 hint=N_("Some people have a diagnosis from a clinician; many don't. Either is "
-                        "fine.")),
-            yn("has_referral", N_("Do you have a referral from a doctor or therapist?")),
+                        "fine."),
+                error=N_("Choose whether a doctor or therapist has talked with you about what "
+                         "you are looking for help with")),
+            yn("has_referral", N_("Do you have a referral from a doctor or therapist?"),
+               error=N_("Choose whether you have a referral from a doctor or therapist")),
         ),),
     ),
 )
@@ -154,7 +179,8 @@ PHQ9 = Section(
        "been feeling. This is not a diagnosis."),
     (
         Page((
-            *(scale(f"phq9_{i}", label, FREQUENCY) for i, label in enumerate(PHQ9_ITEMS, 1)),
+            *(scale(f"phq9_{i}", label, FREQUENCY, error=HOW_OFTEN_ERROR)
+              for i, label in enumerate(PHQ9_ITEMS, 1)),
             Question("phq9_difficulty", "choice",
                      N_("If you checked off any problems, how difficult have these problems made "
                         "it for you to do your work, take care of things at home, or get along "
@@ -163,7 +189,8 @@ PHQ9 = Section(
                 Option("somewhat", N_("Somewhat difficult")),
                 Option("very", N_("Very difficult")),
                 Option("extremely", N_("Extremely difficult")),
-            ), asked_when=Any_(tuple(When(f"phq9_{i}", "gt", 0) for i in range(1, 10)))),
+            ), asked_when=Any_(tuple(When(f"phq9_{i}", "gt", 0) for i in range(1, 10))),
+                     error=N_("Choose how difficult these problems have made things for you")),
         ),),
     ),
     intro=N_("Over the last 2 weeks, how often have you been bothered by any of the following "
@@ -189,7 +216,8 @@ GAD7 = Section(
     N_("Worry over the last two weeks"),
     N_("A short worry questionnaire (GAD-7) helps the provider understand anxiety, which "
        "often comes with low mood."),
-    (Page(tuple(scale(f"gad7_{i}", label, FREQUENCY) for i, label in enumerate(GAD7_ITEMS, 1))),),
+    (Page(tuple(scale(f"gad7_{i}", label, FREQUENCY, error=HOW_OFTEN_ERROR)
+                for i, label in enumerate(GAD7_ITEMS, 1))),),
     intro=N_("Over the last 2 weeks, how often have you been bothered by the following "
              "problems?"),
     attribution=N_("GAD-7 developed by Drs. Robert L. Spitzer, Janet B.W. Williams, Kurt Kroenke "
@@ -238,7 +266,8 @@ PCL5 = Section(
     N_("You mentioned trauma or PTSD. This checklist (PCL-5) helps the provider understand how "
        "it affects you now."),
     tuple(
-        Page(tuple(scale(f"pcl5_{i}", PCL5_ITEMS[i - 1], BOTHER, asked_when=_PTSD)
+        Page(tuple(scale(f"pcl5_{i}", PCL5_ITEMS[i - 1], BOTHER, asked_when=_PTSD,
+                         error=HOW_MUCH_ERROR)
                    for i in range(start, start + 10)))
         for start in (1, 11)
     ),
@@ -258,29 +287,42 @@ SAFETY = Section(
         Page((
             yn("si_wish_dead_past_month",
                N_("In the past month, have you wished you were dead or wished you could go to "
-                  "sleep and not wake up?"), safety=True),
+                  "sleep and not wake up?"), safety=True,
+               error=N_("Choose whether, in the past month, you have wished you were dead or "
+                        "wished you could go to sleep and not wake up")),
             yn("si_thoughts_past_month",
                N_("In the past month, have you had any actual thoughts of killing yourself?"),
-               safety=True),
+               safety=True,
+               error=N_("Choose whether, in the past month, you have had any actual thoughts of "
+                        "killing yourself")),
             yn("suicide_behavior_ever",
                N_("Have you ever done anything, started to do anything, or prepared to do "
-                  "anything to end your life?"), safety=True),
+                  "anything to end your life?"), safety=True,
+               error=N_("Choose whether you have ever done, started or prepared anything to end "
+                        "your life")),
         ),),
         Page((
             yn("si_method_past_month",
                N_("In the past month, have you thought about how you might do this?"),
-               asked_when=SI_FOLLOW_UP, safety=True),
+               asked_when=SI_FOLLOW_UP, safety=True,
+               error=N_("Choose whether, in the past month, you have thought about how you might "
+                        "do this")),
             yn("si_intent_past_month",
                N_("In the past month, have you had these thoughts and had some intention of "
-                  "acting on them?"), asked_when=SI_FOLLOW_UP, safety=True),
+                  "acting on them?"), asked_when=SI_FOLLOW_UP, safety=True,
+               error=N_("Choose whether, in the past month, you have had some intention of "
+                        "acting on these thoughts")),
             yn("si_plan_past_month",
                N_("In the past month, have you started to work out or worked out the details of "
                   "how to end your life, and did you intend to carry out this plan?"),
-               asked_when=SI_FOLLOW_UP, safety=True),
+               asked_when=SI_FOLLOW_UP, safety=True,
+               error=N_("Choose whether, in the past month, you have worked out the details of "
+                        "how to end your life")),
             Question("suicide_behavior_when", "choice", N_("When was the most recent time?"), (
                 Option("within_3_months", N_("In the last 3 months")),
                 Option("more_than_3_months_ago", N_("More than 3 months ago")),
-            ), asked_when=When("suicide_behavior_ever", "eq", "yes"), safety=True),
+            ), asked_when=When("suicide_behavior_ever", "eq", "yes"), safety=True,
+                     error=N_("Choose when the most recent time was")),
             yn("si_now", N_("Are you having thoughts of killing yourself right now?"),
                asked_when=Any_((
                    When("si_wish_dead_past_month", "eq", "yes"),
@@ -290,7 +332,8 @@ SAFETY = Section(
                    When("si_plan_past_month", "eq", "yes"),
                    When("suicide_behavior_ever", "eq", "yes"),
                    When("phq9_9", "ge", 1),
-               )), safety=True),
+               )), safety=True,
+               error=N_("Choose whether you are having thoughts of killing yourself right now")),
         ), N_("A few more questions about your safety")),
     ),
     show_crisis_resources=True,
@@ -341,28 +384,32 @@ TRIAL_FIELDS = (
     TrialField("drug", N_("Medicine"), (
         *(Option(name, DRUG_LABELS[name]) for name in ANTIDEPRESSANTS),
         Option("other", N_("Another medicine")),
-    ), graded=False),
-    TrialField("drug_other", N_("Name of the other medicine"), maximum=100, graded=False),
+    ), graded=False, error=N_("Choose the medicine of antidepressant %(number)s")),
+    TrialField("drug_other", N_("Name of the other medicine"), maximum=100, graded=False,
+               error=N_("Enter the name of antidepressant %(number)s")),
     TrialField("weeks", N_("Weeks at the highest dose"), (
         Option("lt4", N_("Less than 4 weeks")),
         Option("4_5", N_("4 to 5 weeks")),
         Option("6_8", N_("6 to 8 weeks")),
         Option("gt8", N_("More than 8 weeks")),
-    )),
+    ), error=N_("Choose how many weeks you took antidepressant %(number)s at the highest "
+                "dose")),
     TrialField("adherence", N_("Did you take it as prescribed?"), (
         Option("as_prescribed", N_("Yes, as prescribed")),
         Option("mostly", N_("Mostly")),
         Option("often_missed", N_("I often missed doses")),
-    )),
+    ), error=N_("Choose whether you took antidepressant %(number)s as prescribed")),
     TrialField("outcome", N_("What happened?"), (
         Option("no_change", N_("No change")),
         Option("some_improvement", N_("Some improvement")),
         Option("better_then_returned", N_("Better, then it came back")),
         Option("recovered", N_("I recovered")),
         Option("stopped_side_effects", N_("I stopped because of side effects")),
-    )),
+    ), error=N_("Choose what happened with antidepressant %(number)s")),
     TrialField("current_episode", N_("Was this during your current period of depression?"),
-               YNS, summary=N_("During the current period of depression: %(answer)s")),
+               YNS, summary=N_("During the current period of depression: %(answer)s"),
+               error=N_("Choose whether antidepressant %(number)s was taken during your "
+                        "current period of depression")),
 )
 
 TREATMENTS = Section(
@@ -390,26 +437,35 @@ TREATMENTS = Section(
                 Option("stimulant_or_modafinil", N_("a stimulant or modafinil")),
                 Option("other", N_("another add-on medicine")),
                 Option("none", N_("None of these")),
-            ), exclusive="none"),
+            ), exclusive="none",
+                     error=N_("Choose the medicines you have taken alongside an antidepressant, "
+                              "or “None of these”")),
         ), N_("Medicines tried")),
         Page((
-            yn("psychotherapy_ever", N_("Have you had talking therapy (such as CBT)?")),
-            yn("ect_ever", N_("Have you had electroconvulsive therapy (ECT)?")),
-            yn("tms_ever", N_("Have you had transcranial magnetic stimulation (TMS)?")),
+            yn("psychotherapy_ever", N_("Have you had talking therapy (such as CBT)?"),
+               error=N_("Choose whether you have had talking therapy")),
+            yn("ect_ever", N_("Have you had electroconvulsive therapy (ECT)?"),
+               error=N_("Choose whether you have had electroconvulsive therapy (ECT)")),
+            yn("tms_ever", N_("Have you had transcranial magnetic stimulation (TMS)?"),
+               error=N_("Choose whether you have had transcranial magnetic stimulation (TMS)")),
             Question("ketamine_treatment_before", "choice",
                      N_("Have you had ketamine or esketamine treatment before?"), (
                 Option("none", N_("No")),
                 Option("iv", N_("Yes, ketamine infusions (IV)")),
                 Option("esketamine", N_("Yes, esketamine nasal spray")),
                 Option("other", N_("Yes, another form")),
-            )),
+            ),
+                     error=N_("Choose whether you have had ketamine or esketamine treatment "
+                              "before")),
             Question("ketamine_treatment_effect", "choice", N_("How did it go?"), (
                 Option("helped", N_("It helped")),
                 Option("no_help", N_("It did not help")),
                 Option("bad_reaction", N_("I had a difficult reaction")),
                 Option("not_sure", N_("Not sure")),
-            ), asked_when=When("ketamine_treatment_before", "ne", "none")),
-            yns("ketamine_allergy", N_("Are you allergic to ketamine or esketamine?")),
+            ), asked_when=When("ketamine_treatment_before", "ne", "none"),
+                     error=N_("Choose how your ketamine or esketamine treatment went")),
+            yns("ketamine_allergy", N_("Are you allergic to ketamine or esketamine?"),
+                error=N_("Choose whether you are allergic to ketamine or esketamine")),
         ), N_("Other treatments")),
     ),
 )
@@ -430,20 +486,28 @@ HEART = Section(
             Question("bp_unknown", "bool", N_("I don't know a recent blood pressure reading"),
                      optional=True),
             Question("bp_systolic", "int", N_("Top number (systolic)"), minimum=60, maximum=300,
-                     asked_when=_READINGS, safety=True, unit="mmHg"),
+                     asked_when=_READINGS, safety=True, unit="mmHg",
+                     error=N_("Enter your blood pressure's top number, for example 120"),
+                     error_invalid=N_("Your blood pressure's top number must be a whole number "
+                                      "from 60 to 300")),
             Question("bp_diastolic", "int", N_("Bottom number (diastolic)"), minimum=30,
-                     maximum=200, asked_when=_READINGS, safety=True, unit="mmHg"),
+                     maximum=200, asked_when=_READINGS, safety=True, unit="mmHg",
+                     error=N_("Enter your blood pressure's bottom number, for example 80"),
+                     error_invalid=N_("Your blood pressure's bottom number must be a whole "
+                                      "number from 30 to 200")),
             Question("bp_when", "choice", N_("When was it measured?"), (
                 Option("past_month", N_("In the past month")),
                 Option("1_to_6_months", N_("1 to 6 months ago")),
                 Option("over_6_months", N_("More than 6 months ago")),
-            ), asked_when=_READINGS),
+            ), asked_when=_READINGS,
+                     error=N_("Choose when your blood pressure was measured")),
             Question("bp_source", "choice", N_("Where was it measured?"), (
                 Option("home", N_("At home")),
                 Option("clinic", N_("At a clinic or doctor's office")),
                 Option("pharmacy", N_("At a pharmacy")),
                 Option("other", N_("Somewhere else")),
-            ), asked_when=_READINGS),
+            ), asked_when=_READINGS,
+                     error=N_("Choose where your blood pressure was measured")),
         ), N_("Your most recent blood pressure")),
         Page((
             Question("bp_symptoms_now", "multi",
@@ -457,14 +521,19 @@ HEART = Section(
                 Option("severe_headache", N_("A severe headache")),
                 Option("confusion", N_("Confusion")),
                 Option("none", N_("None of these")),
-            ), asked_when=_CRISIS_RANGE, exclusive="none", safety=True),
+            ), asked_when=_CRISIS_RANGE, exclusive="none", safety=True,
+                     error=N_("Choose any of these you have right now, or “None of these”")),
         ), N_("How you feel right now")),
         Page((
-            yns("htn_dx", N_("Has a doctor ever told you that your blood pressure is high?")),
+            yns("htn_dx", N_("Has a doctor ever told you that your blood pressure is high?"),
+                error=N_("Choose whether a doctor has ever told you that your blood pressure is "
+                         "high")),
             yn("htn_meds", N_("Do you take medicine for high blood pressure?"),
-               asked_when=When("htn_dx", "eq", "yes")),
+               asked_when=When("htn_dx", "eq", "yes"),
+               error=N_("Choose whether you take medicine for high blood pressure")),
             yns("htn_controlled", N_("Is your blood pressure under control?"),
-                asked_when=When("htn_dx", "eq", "yes")),
+                asked_when=When("htn_dx", "eq", "yes"),
+                error=N_("Choose whether your blood pressure is under control")),
             Question("vascular", "multi",
                      N_("Have you ever had any of these heart or blood vessel conditions?"), (
                 Option("aneurysm_any", N_("An aneurysm (a bulging blood vessel), even if it "
@@ -481,12 +550,18 @@ HEART = Section(
                        N_("Brain problems caused by very high blood pressure")),
                 Option("none", N_("None of these")),
                 Option("not_sure", N_("Not sure")),
-            ), exclusive="none"),
+            ), exclusive="none",
+                     error=N_("Choose the heart or blood vessel problems you have had, or “None "
+                              "of these”")),
             yn("cv_event_within_6_months",
                N_("In the last 6 months, have you had a heart attack, a stroke or mini-stroke, "
-                  "or a heart procedure?")),
+                  "or a heart procedure?"),
+               error=N_("Choose whether you have had a heart attack, a stroke or mini-stroke, or "
+                        "a heart procedure in the last 6 months")),
             yn("chest_pain_unstable",
-               N_("Do you have chest pain when resting, or chest pain that is getting worse?")),
+               N_("Do you have chest pain when resting, or chest pain that is getting worse?"),
+               error=N_("Choose whether you have chest pain when resting, or chest pain that is "
+                        "getting worse")),
         ), N_("Your heart and blood vessels")),
     ),
 )
@@ -507,43 +582,46 @@ OTHER_HEALTH = Section(
                 Option("seizures_past_12_months", N_("A seizure in the last 12 months")),
                 Option("dementia_memory", N_("Dementia or serious memory problems")),
                 Option("none", N_("None of these")),
-            ), exclusive="none"),
+            ), exclusive="none",
+                     error=N_("Choose which of these apply to you, or “None of these”")),
             Question("eye", "multi", N_("Do any of these eye problems apply to you?"), (
                 Option("glaucoma_or_eye_pressure", N_("Glaucoma or high pressure in the eye")),
                 Option("recent_eye_injury_or_surgery",
                        N_("An eye injury or eye surgery in the last 3 months")),
                 Option("none", N_("None of these")),
-            ), exclusive="none"),
+            ), exclusive="none",
+                     error=N_("Choose which of these eye problems apply to you, or “None of "
+                              "these”")),
             Question("liver", "choice", N_("Liver"), (
                 Option("none", N_("No liver problems")),
                 Option("mild", N_("A mild liver problem")),
                 Option("cirrhosis_or_severe", N_("Cirrhosis or another serious liver problem")),
                 Option("not_sure", N_("Not sure")),
-            )),
+            ), error=N_("Choose an answer about your liver")),
             Question("kidney", "choice", N_("Kidneys"), (
                 Option("none", N_("No kidney problems")),
                 Option("ckd", N_("Long-term kidney disease")),
                 Option("dialysis", N_("I have dialysis")),
-            )),
+            ), error=N_("Choose an answer about your kidneys")),
             Question("thyroid", "choice", N_("Thyroid"), (
                 Option("none", N_("No thyroid problems")),
                 Option("overactive_untreated", N_("Overactive thyroid, not treated")),
                 Option("overactive_treated", N_("Overactive thyroid, treated")),
                 Option("underactive", N_("Underactive thyroid")),
-            )),
+            ), error=N_("Choose an answer about your thyroid")),
             Question("bladder", "choice", N_("Bladder"), (
                 Option("none", N_("No bladder problems")),
                 Option("interstitial_cystitis", N_("Interstitial cystitis (bladder pain "
                                                    "syndrome)")),
                 Option("painful_or_frequent_urination",
                        N_("Pain when passing urine, or needing to go very often")),
-            )),
+            ), error=N_("Choose an answer about your bladder")),
             Question("sleep_apnea", "choice", N_("Sleep apnoea (breathing stops during sleep)"), (
                 Option("no", N_("No")),
                 Option("yes_treated", N_("Yes, treated (for example with CPAP)")),
                 Option("yes_untreated", N_("Yes, not treated")),
                 Option("not_sure", N_("Not sure")),
-            )),
+            ), error=N_("Choose whether your breathing stops during sleep (sleep apnoea)")),
             Question("other_conditions", "longtext",
                      N_("Any other health conditions the provider should know about?"),
                      maximum=2000, optional=True),
@@ -566,19 +644,29 @@ MENTAL_HEALTH = Section(
                 Option("schizophrenia", N_("Schizophrenia")),
                 Option("schizoaffective", N_("Schizoaffective disorder")),
                 Option("other_psychotic", N_("Another condition involving psychosis")),
-            )),
+            ),
+                     error=N_("Choose whether a clinician has ever told you about any of these, "
+                              "or “None of these”")),
             yn("psychosis_now",
                N_("At the moment, do you hear or see things that others don't, or hold beliefs "
-                  "that others question?")),
+                  "that others question?"),
+               error=N_("Choose whether, at the moment, you hear or see things that others "
+                        "don't, or hold beliefs that others question")),
             yn("psychosis_past_episode",
                N_("Have you ever had a time when you heard or saw things others didn't, or held "
-                  "beliefs others questioned?")),
-            yns("bipolar_dx", N_("Has a clinician told you that you have bipolar disorder?")),
+                  "beliefs others questioned?"),
+               error=N_("Choose whether there was ever a time when you heard or saw things "
+                        "others didn't, or held beliefs others questioned")),
+            yns("bipolar_dx", N_("Has a clinician told you that you have bipolar disorder?"),
+                error=N_("Choose whether a clinician has told you about bipolar disorder")),
             yn("mania_past_3_months",
                N_("In the last 3 months, have you had a period of very high, excited or "
-                  "irritable mood that lasted several days?")),
+                  "irritable mood that lasted several days?"),
+               error=N_("Choose whether, in the last 3 months, there was a period of very high, "
+                        "excited or irritable mood that lasted several days")),
             yn("mood_stabilizer_now", N_("Do you take a mood stabiliser now (such as lithium)?"),
-               asked_when=When("bipolar_dx", "eq", "yes")),
+               asked_when=When("bipolar_dx", "eq", "yes"),
+               error=N_("Choose whether you take a mood stabiliser now")),
         ),),
     ),
 )
@@ -596,34 +684,46 @@ SUBSTANCES = Section(
             scale("auditc_1", N_("How often do you have a drink containing alcohol?"), numbered(
                 N_("Never"), N_("Monthly or less"), N_("2 to 4 times a month"),
                 N_("2 to 3 times a week"), N_("4 or more times a week"),
-            )),
+            ), error=N_("Choose how often you have a drink containing alcohol")),
             scale("auditc_2",
                   N_("How many standard drinks containing alcohol do you have on a typical day?"),
                   numbered(N_("1 or 2"), N_("3 or 4"), N_("5 or 6"), N_("7 to 9"),
-                           N_("10 or more")), asked_when=_DRINKS),
+                           N_("10 or more")), asked_when=_DRINKS,
+                  error=N_("Choose how many standard drinks you have on a typical day")),
             scale("auditc_3", N_("How often do you have six or more drinks on one occasion?"),
                   numbered(N_("Never"), N_("Less than monthly"), N_("Monthly"), N_("Weekly"),
-                           N_("Daily or almost daily")), asked_when=_DRINKS),
+                           N_("Daily or almost daily")), asked_when=_DRINKS,
+                  error=N_("Choose how often you have six or more drinks on one occasion")),
         ), N_("Alcohol")),
         Page((
             Question("last_use_ketamine_nonmedical", "choice",
-                     N_("Ketamine, not as part of medical care"), LAST_USE),
-            Question("last_use_pcp", "choice", N_("PCP (angel dust)"), LAST_USE),
+                     N_("Ketamine, not as part of medical care"), LAST_USE,
+                     error=LAST_USE_ERROR),
+            Question("last_use_pcp", "choice", N_("PCP (angel dust)"), LAST_USE,
+                     error=LAST_USE_ERROR),
             Question("last_use_cocaine_or_meth", "choice",
-                     N_("Cocaine or methamphetamine (meth)"), LAST_USE),
+                     N_("Cocaine or methamphetamine (meth)"), LAST_USE,
+                     error=LAST_USE_ERROR),
             Question("last_use_nonprescribed_stimulants", "choice",
                      N_("Stimulants not prescribed to you (such as someone else's ADHD "
-                        "medicine)"), LAST_USE),
+                        "medicine)"), LAST_USE,
+                     error=LAST_USE_ERROR),
             Question("last_use_opioids_nonprescribed", "choice",
-                     N_("Opioids not prescribed to you, or heroin"), LAST_USE),
+                     N_("Opioids not prescribed to you, or heroin"), LAST_USE,
+                     error=LAST_USE_ERROR),
             Question("last_use_sedatives_nonprescribed", "choice",
-                     N_("Sedatives or sleeping pills not prescribed to you"), LAST_USE),
-            Question("last_use_cannabis", "choice", N_("Cannabis"), LAST_USE),
+                     N_("Sedatives or sleeping pills not prescribed to you"), LAST_USE,
+                     error=LAST_USE_ERROR),
+            Question("last_use_cannabis", "choice", N_("Cannabis"), LAST_USE,
+                     error=LAST_USE_ERROR),
             Question("last_use_hallucinogens", "choice",
-                     N_("Hallucinogens (such as LSD or mushrooms)"), LAST_USE),
+                     N_("Hallucinogens (such as LSD or mushrooms)"), LAST_USE,
+                     error=LAST_USE_ERROR),
             yn("substance_problem_self",
                N_("Have you been worried about your own use of alcohol or drugs, or has someone "
-                  "told you to cut down?")),
+                  "told you to cut down?"),
+               error=N_("Choose whether you have been worried about your own use of alcohol or "
+                        "drugs, or someone told you to cut down")),
         ), N_("When did you last use these?")),
     ),
 )
@@ -653,7 +753,8 @@ MEDICINES = Section(
                 Option("antipsychotic",
                        N_("An antipsychotic, such as quetiapine or aripiprazole")),
                 Option("none", N_("None of these")),
-            ), exclusive="none"),
+            ), exclusive="none",
+                     error=N_("Choose the medicines you take now, or “None of these”")),
             Question("meds_text", "longtext",
                      N_("Please list every medicine you take, with the dose if you know it"),
                      maximum=2000, optional=True),
@@ -672,12 +773,17 @@ PRACTICAL = Section(
        "plan ahead."),
     (
         Page((
-            yns("ride_home", N_("Could someone drive you home after each treatment visit?")),
+            yns("ride_home", N_("Could someone drive you home after each treatment visit?"),
+                error=N_("Choose whether someone could drive you home after each treatment visit")),
             yn("no_driving_until_next_day",
-               N_("Could you avoid driving until the next day after each visit?")),
-            yns("can_stay_3_hours", N_("Could you stay at the clinic for about 3 hours?")),
+               N_("Could you avoid driving until the next day after each visit?"),
+               error=N_("Choose whether you could avoid driving until the next day after each "
+                        "visit")),
+            yns("can_stay_3_hours", N_("Could you stay at the clinic for about 3 hours?"),
+                error=N_("Choose whether you could stay at the clinic for about 3 hours")),
             yns("twice_weekly_possible",
-                N_("Could you come twice a week for the first month?")),
+                N_("Could you come twice a week for the first month?"),
+                error=N_("Choose whether you could come twice a week for the first month")),
             Question("insurance", "choice", N_("Health insurance"), (
                 Option("commercial", N_("Private or employer insurance")),
                 Option("medicare", N_("Medicare")),
@@ -685,10 +791,11 @@ PRACTICAL = Section(
                 Option("military_va", N_("Military or VA")),
                 Option("none", N_("No insurance")),
                 Option("not_sure", N_("Not sure")),
-            )),
+            ), error=N_("Choose your health insurance, or “No insurance”")),
             yns("self_pay_ok",
                 N_("Some treatments are not covered by insurance. Would paying yourself be "
-                   "possible?")),
+                   "possible?"),
+                error=N_("Choose whether paying yourself would be possible")),
             Question("anything_else", "longtext",
                      N_("Is there anything else you would like the clinic to know?"),
                      maximum=2000, optional=True),
@@ -701,6 +808,7 @@ CONSENT = Question(
     N_("I understand that this is a pre-screen. This is not a diagnosis. I agree that the "
        "clinic stores my answers to review them."),
     (Option("yes", N_("Yes, I agree")), Option("no", N_("No"))),
+    error=N_("Choose whether you agree that the clinic stores your answers"),
 )
 
 START = Section(

@@ -11,7 +11,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -31,14 +31,23 @@ from wtforms import (
 from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from .definitions import QUESTIONNAIRE
-from .model import N_, Page, Question
+from .model import Page, Question
 from .values import EARLIEST_BIRTH_DATE
 
 PHONE_PATTERN = r"^[0-9+().\- ]{7,30}$"
 
 
+def required_message(question: Question) -> str:
+    """The question's own message for a missing answer, in the page's language."""
+    return gettext(question.error, item=gettext(question.label))
+
+
 class WholeNumberField(IntegerField):
-    """An integer field with a message a person can act on."""
+    """An integer field whose message names the question (its `error_invalid`)."""
+
+    def __init__(self, *args: Any, message: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.message = message
 
     def process_formdata(self, valuelist: list[str]) -> None:
         if not valuelist or not valuelist[0].strip():
@@ -48,7 +57,36 @@ class WholeNumberField(IntegerField):
             self.data = int(valuelist[0].strip())
         except ValueError as error:
             self.data = None
-            raise ValueError(lazy_gettext("Enter a whole number, like 120")) from error
+            raise ValueError(self.message) from error
+
+
+class _OwnMessage:
+    """A choice field that says the question's own message for a value that is not one of its
+    options (a tampered form), instead of WTForms' "Not a valid choice"."""
+
+    def __init__(self, *args: Any, message: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(self.message) from error
+
+    def pre_validate(self, form: Any) -> None:
+        try:
+            super().pre_validate(form)
+        except ValidationError as error:
+            raise ValidationError(self.message) from error
+
+
+class OneOfField(_OwnMessage, RadioField):
+    """Radio buttons."""
+
+
+class SomeOfField(_OwnMessage, SelectMultipleField):
+    """Checkboxes."""
 
 
 class IsoDateField(DateField):
@@ -97,34 +135,40 @@ def _choices(question: Question, as_int: bool = False) -> list[tuple[Any, Any]]:
 def field_for(question: Question) -> Field:
     label = lazy_gettext(question.label)
     kind = question.kind
+    own = lazy_gettext(question.error, item=label)
     if kind == "choice":
-        return RadioField(label, choices=_choices(question), validators=[Optional()])
+        return OneOfField(label, choices=_choices(question), validators=[Optional()],
+                          message=own)
     if kind == "int" and question.options:
-        return RadioField(label, choices=_choices(question, as_int=True), coerce=int,
-                          validators=[Optional()])
+        return OneOfField(label, choices=_choices(question, as_int=True), coerce=int,
+                          validators=[Optional()], message=own)
     if kind == "int":
-        return WholeNumberField(label, validators=[Optional(), NumberRange(
-            question.minimum, question.maximum,
-            message=lazy_gettext("Enter a number from %(min)s to %(max)s"))])
+        invalid = lazy_gettext(question.error_invalid)
+        return WholeNumberField(label, message=invalid, validators=[Optional(), NumberRange(
+            question.minimum, question.maximum, message=invalid)])
     if kind == "multi":
         validators = [Optional()]
         if question.exclusive:
             validators.append(_exclusive(question.exclusive))
-        return SelectMultipleField(label, choices=_choices(question), validators=validators)
+        return SomeOfField(label, choices=_choices(question), validators=validators,
+                           message=own)
     if kind == "bool":
         return BooleanField(label)
     if kind == "date":
         return IsoDateField(label, validators=[Optional(), _not_future_or_ancient])
-    length = Length(max=question.maximum,
-                    message=lazy_gettext("Use at most %(max)d characters"))
+    length = Length(max=question.maximum, message=lazy_gettext(
+        "The answer to “%(label)s” must be %(max)d characters or fewer", label=label,
+        max=question.maximum or 0))
     if kind == "email":
         return StringField(label, validators=[Optional(), length, Email(
-            message=lazy_gettext("Enter an email address like name@example.com"),
+            message=lazy_gettext("Enter an email address in the correct format, like "
+                                 "name@example.com"),
             check_deliverability=False)])
     if kind == "phone":
         return StringField(label, validators=[Optional(), Regexp(
             PHONE_PATTERN,
-            message=lazy_gettext("Enter a phone number of 7 to 30 digits, spaces and + ( ) - ."),
+            message=lazy_gettext("Enter a phone number using only digits, spaces and "
+                                 "+ ( ) - ., like 555 010 0100"),
         )])
     if kind == "longtext":
         return TextAreaField(label, validators=[Optional(), length])
@@ -159,27 +203,15 @@ def page_form(page: Page) -> type[FlaskForm]:
     return type(f"PageForm_{page.questions[0].id}", (FlaskForm,), attributes)
 
 
-def trial_row_errors(row: dict[str, Any]) -> dict[str, str]:
-    """Missing keys in one antidepressant row, as field -> message."""
+def trial_row_errors(row: dict[str, Any], number: int) -> dict[str, str]:
+    """Missing keys in antidepressant row `number` (from 1), as field -> message."""
     errors = {}
     for spec in QUESTIONNAIRE.trial_fields:
         if spec.key == "drug_other":
-            if row.get("drug") == "other" and not row.get("drug_other"):
-                errors[spec.key] = N_("Enter the name of the medicine")
-        elif row.get(spec.key) not in spec.values:
-            errors[spec.key] = N_("Choose an answer")
+            missing = row.get("drug") == "other" and not row.get("drug_other")
+        else:
+            missing = row.get(spec.key) not in spec.values
+        if missing:
+            errors[spec.key] = gettext(spec.error, number=number)
     return errors
-
-
-REQUIRED_MESSAGES = {
-    "choice": N_("Choose an answer"),
-    "multi": N_("Choose at least one option"),
-    "int": N_("Enter a whole number"),
-    "date": N_("Enter a date"),
-    "email": N_("Enter an email address"),
-    "phone": N_("Enter a phone number"),
-    "text": N_("Enter an answer"),
-    "longtext": N_("Enter an answer"),
-}
-SCALE_REQUIRED = N_("Choose an answer")
 

@@ -133,6 +133,11 @@ class Question:
     exclusive: str | None = None  # in a "multi", the value that excludes the others
     safety: bool = False  # unanswered safety questions are reported, never read as "no"
     unit: str = ""
+    # What the person reads when a required answer is missing (or is not one of the options);
+    # it must make sense alone, in the error summary. "%(item)s" stands for the label.
+    error: str = ""
+    # For a number typed in: what reads when it is not a whole number in range.
+    error_invalid: str = ""
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -151,6 +156,7 @@ class Page:
 
     questions: tuple[Question, ...]
     title: str = ""
+    why: str = ""  # "why we ask" for this page's questions (else the section's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +192,7 @@ class TrialField:
     maximum: int | None = None
     graded: bool = True  # the four keys that decide "possibly adequate"
     summary: str = ""  # how the answer reads in a one-line summary, when the value alone is unclear
+    error: str = ""  # when missing; "%(number)s" is the row's number
 
     @property
     def values(self) -> tuple[str, ...]:
