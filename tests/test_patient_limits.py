@@ -122,3 +122,19 @@ def test_dates_are_written_in_the_language_of_the_page(client):
     day = date.fromisoformat(BASE["date_of_birth"])
     assert format_date(day, format="long", locale="es") in check.text
     assert format_date(day, format="long", locale="en") not in check.text
+
+
+def test_saying_no_to_consent_is_an_answer_with_a_calm_page_not_an_error(app, client):
+    page = client.get("/")
+    response = client.post("/", data={"csrf_token": csrf_token(page.text),
+                                      "consent_store": "no"})
+    assert response.status_code == 200
+    assert "error-summary" not in response.text and "error-message" not in response.text
+    assert "<title>Error" not in response.text
+    main = response.text.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "What happens without the form" in main
+    assert app.config["CLINIC_NAME"] in main
+    phone = app.config["CLINIC_PHONE"]
+    assert phone in main and 'href="tel:' in main
+    assert app.config["CLINIC_EMAIL"] in main
+    assert 'href="/"' in main  # they may change their mind

@@ -86,12 +86,9 @@ def start():
     if form.validate_on_submit():
         if form.consent_store.data == "yes":
             return _begin(draft)
-        if form.consent_store.data == "no":
-            form.consent_store.errors.append(gettext(
-                "We can only keep your answers if you agree. If you prefer, you can call the "
-                "clinic instead."))
-        else:
-            form.consent_store.errors.append(required_message(consent))
+        if form.consent_store.data == "no":  # an answer, not a mistake: nothing is stored
+            return render_template("patient/not_stored.html")
+        form.consent_store.errors.append(required_message(consent))
     return render_template("patient/start.html", form=form, draft=draft,
                            consent=question_view(consent),
                            errors=error_summary(form, [consent]))
