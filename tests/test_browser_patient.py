@@ -163,10 +163,11 @@ def choose(page, question_id: str, value: Any, *, checkbox: bool = False) -> Non
 
 
 def add_antidepressants(page, rows: list[dict[str, str]]) -> None:
-    """Press "Add an antidepressant" for each row, then fill the row in."""
+    """Press "Add an antidepressant" ("Add another antidepressant" once a row exists) for each
+    row, then fill the row in."""
     for i, row in enumerate(rows):
         if page.locator(".trial-row").count() <= i:
-            press(page, "Add an antidepressant")
+            press(page, "Add another antidepressant" if i else "Add an antidepressant")
         assert page.locator(".trial-row").count() == i + 1
         for key, value in row.items():
             select = page.locator(f"select#ad_trials-{i}-{key}")

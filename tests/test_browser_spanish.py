@@ -189,7 +189,7 @@ def answer(page, ref, answers: dict[str, Any]) -> None:
         if question.kind == "trials":
             for i, row in enumerate(value):
                 if page.locator(".trial-row").count() <= i:
-                    press(page, "Agregar un antidepresivo")
+                    press(page, "Agregar otro antidepresivo" if i else "Agregar un antidepresivo")
                 for key, item in row.items():
                     selector = f"#ad_trials-{i}-{key}"
                     if page.locator(f"select{selector}").count():

@@ -371,3 +371,24 @@ def test_resume_page_errors_have_a_message_by_the_field(client):
     assert errors(unknown)[0].startswith("We could not find saved answers for that code.")
     assert 'aria-describedby="resume_code-hint resume_code-error"' in unknown.text
     assert title.startswith("Error: ")
+
+
+def test_add_another_names_each_row_and_its_remove_button(client):
+    url = reach(client, "treatments/1")
+    page = client.get(url)
+    assert ">Add an antidepressant</button>" in page.text
+    added = client.post(url, data={"csrf_token": csrf_token(page.text), "add_trial": "1"})
+    assert ">Add another antidepressant</button>" in added.text
+    assert ">Add an antidepressant<" not in added.text
+    assert ">Remove antidepressant 1</button>" in added.text  # no medicine chosen yet
+    two = client.post(url, data={"csrf_token": csrf_token(added.text), "add_trial": "1",
+                                 "ad_trials-0-drug": "sertraline",
+                                 "ad_trials-1-drug": "other",
+                                 "ad_trials-1-drug_other": "Brintellix <b>"})
+    text = two.text
+    assert '<h2 class="trial-title">Antidepressant 1</h2>' in text
+    assert '<h2 class="trial-title">Antidepressant 2</h2>' in text
+    assert '<h2 class="trial-title">Antidepressant 3</h2>' in text
+    assert '>Remove Sertraline (Zoloft)</button>' in text
+    assert '>Remove Brintellix &lt;b&gt;</button>' in text
+    assert '>Remove antidepressant 3</button>' in text
