@@ -392,3 +392,26 @@ def test_add_another_names_each_row_and_its_remove_button(client):
     assert '>Remove Sertraline (Zoloft)</button>' in text
     assert '>Remove Brintellix &lt;b&gt;</button>' in text
     assert '>Remove antidepressant 3</button>' in text
+
+
+# --- why we ask -----------------------------------------------------------------------------------
+
+def test_each_page_of_a_section_explains_its_own_questions():
+    from screener.questionnaire import QUESTIONNAIRE
+
+    for section in QUESTIONNAIRE.sections:
+        if len(section.pages) > 1:
+            whys = [page.why or section.why for page in section.pages]
+            assert len(set(whys)) == len(whys), section.id
+
+
+def test_the_second_about_you_page_says_why_it_asks_about_pregnancy_and_height(client):
+    def why(url: str) -> str:
+        return re.search(r'<p class="why">(.*?)</p>', client.get(url).text, re.S)[1]
+
+    reach(client, "reasons/1")
+    details, body = why("/q/about_you/1"), why("/q/about_you/2")
+    assert details != body
+    for topic in ("sex at birth", "pregnancy", "breastfeeding", "Height and weight"):
+        assert topic in body
+    assert "how to reach you" in details

@@ -80,7 +80,9 @@ ABOUT_YOU = Section(
                 Option("phone", N_("Phone call")),
                 Option("text", N_("Text message")),
             ), error=N_("Choose how the clinic should contact you")),
-        ), N_("Your details")),
+        ), N_("Your details"),
+           why=N_("So the clinic knows who you are and how to reach you. Your date of birth matters"
+                  " because some medicines need extra care at certain ages.")),
         Page((
             Question("sex_at_birth", "choice", N_("Sex assigned at birth"), (
                 Option("female", N_("Female")),
@@ -106,7 +108,10 @@ ABOUT_YOU = Section(
                      optional=True, unit="kg", hint=N_("160 lb is about 73 kg."),
                      error_invalid=N_("Weight must be a whole number from 30 to 350 "
                                       "kilograms")),
-        ), N_("Your body")),
+        ), N_("Your body"),
+           why=N_("Some medicines can affect a pregnancy or a breastfed baby, so the provider asks "
+                  "about sex at birth, pregnancy and breastfeeding. Height and weight help them "
+                  "plan a safe dose; you may leave them out.")),
     ),
 )
 
@@ -268,8 +273,12 @@ PCL5 = Section(
     tuple(
         Page(tuple(scale(f"pcl5_{i}", PCL5_ITEMS[i - 1], BOTHER, asked_when=_PTSD,
                          error=HOW_MUCH_ERROR)
-                   for i in range(start, start + 10)))
-        for start in (1, 11)
+                   for i in range(start, start + 10)), why=why)
+        for start, why in (
+            (1, N_("You mentioned trauma or PTSD. This checklist (PCL-5) helps the provider "
+                   "understand how it affects you now.")),
+            (11, N_("The second half of the same checklist (PCL-5), about how the stressful "
+                    "experience affects you now.")))
     ),
     intro=N_("In the past month, how much were you bothered by:"),
     attribution=N_("PCL-5: National Center for PTSD, US Department of Veterans Affairs "
@@ -334,7 +343,9 @@ SAFETY = Section(
                    When("phq9_9", "ge", 1),
                )), safety=True,
                error=N_("Choose whether you are having thoughts of killing yourself right now")),
-        ), N_("A few more questions about your safety")),
+        ), N_("A few more questions about your safety"),
+           why=N_("These follow-up questions help the provider understand how you are now, and how "
+                  "to keep you safe.")),
     ),
     show_crisis_resources=True,
     contract_order=(
@@ -440,7 +451,9 @@ TREATMENTS = Section(
             ), exclusive="none",
                      error=N_("Choose the medicines you have taken alongside an antidepressant, "
                               "or “None of these”")),
-        ), N_("Medicines tried")),
+        ), N_("Medicines tried"),
+           why=N_("Many treatment plans and insurers ask which antidepressants have been tried, for"
+                  " how long, and how they went.")),
         Page((
             yn("psychotherapy_ever", N_("Have you had talking therapy (such as CBT)?"),
                error=N_("Choose whether you have had talking therapy")),
@@ -466,7 +479,9 @@ TREATMENTS = Section(
                      error=N_("Choose how your ketamine or esketamine treatment went")),
             yns("ketamine_allergy", N_("Are you allergic to ketamine or esketamine?"),
                 error=N_("Choose whether you are allergic to ketamine or esketamine")),
-        ), N_("Other treatments")),
+        ), N_("Other treatments"),
+           why=N_("Knowing which other treatments were tried, and how any ketamine treatment went, "
+                  "helps the provider plan with you.")),
     ),
 )
 
@@ -508,7 +523,9 @@ HEART = Section(
                 Option("other", N_("Somewhere else")),
             ), asked_when=_READINGS,
                      error=N_("Choose where your blood pressure was measured")),
-        ), N_("Your most recent blood pressure")),
+        ), N_("Your most recent blood pressure"),
+           why=N_("Ketamine and esketamine raise blood pressure for a short time, so a recent "
+                  "reading helps the provider plan a safe visit.")),
         Page((
             Question("bp_symptoms_now", "multi",
                      N_("Do you have any of these right now?"), (
@@ -523,7 +540,9 @@ HEART = Section(
                 Option("none", N_("None of these")),
             ), asked_when=_CRISIS_RANGE, exclusive="none", safety=True,
                      error=N_("Choose any of these you have right now, or “None of these”")),
-        ), N_("How you feel right now")),
+        ), N_("How you feel right now"),
+           why=N_("A very high reading together with some symptoms can be an emergency, so we ask "
+                  "how you feel right now.")),
         Page((
             yns("htn_dx", N_("Has a doctor ever told you that your blood pressure is high?"),
                 error=N_("Choose whether a doctor has ever told you that your blood pressure is "
@@ -562,7 +581,9 @@ HEART = Section(
                N_("Do you have chest pain when resting, or chest pain that is getting worse?"),
                error=N_("Choose whether you have chest pain when resting, or chest pain that is "
                         "getting worse")),
-        ), N_("Your heart and blood vessels")),
+        ), N_("Your heart and blood vessels"),
+           why=N_("Some heart and blood vessel problems need extra care, because these medicines "
+                  "raise blood pressure for a short time.")),
     ),
 )
 
@@ -694,7 +715,9 @@ SUBSTANCES = Section(
                   numbered(N_("Never"), N_("Less than monthly"), N_("Monthly"), N_("Weekly"),
                            N_("Daily or almost daily")), asked_when=_DRINKS,
                   error=N_("Choose how often you have six or more drinks on one occasion")),
-        ), N_("Alcohol")),
+        ), N_("Alcohol"),
+           why=N_("Alcohol changes how ketamine affects you. Honest answers help keep you safe; "
+                  "they are not shared with anyone outside the clinic.")),
         Page((
             Question("last_use_ketamine_nonmedical", "choice",
                      N_("Ketamine, not as part of medical care"), LAST_USE,
@@ -724,7 +747,9 @@ SUBSTANCES = Section(
                   "told you to cut down?"),
                error=N_("Choose whether you have been worried about your own use of alcohol or "
                         "drugs, or someone told you to cut down")),
-        ), N_("When did you last use these?")),
+        ), N_("When did you last use these?"),
+           why=N_("Some drugs change how ketamine affects you, or need extra care. Honest answers "
+                  "help keep you safe; they are not shared with anyone outside the clinic.")),
     ),
 )
 
