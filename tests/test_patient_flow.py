@@ -89,6 +89,17 @@ def test_print_view_of_own_answers(client):
     assert 'media="print"' in page.text
 
 
+def test_printed_copy_carries_the_clinic_name_and_phone(app, client):
+    """The header and footer are not printed (print.css), so the copy says it in the page."""
+    walk(client, BASE)
+    submit(client)
+    main = client.get("/confirmation/answers").text.split("<main", 1)[1].split("</main>")[0]
+    printed = main.split('class="printed-clinic"', 1)[1].split("</p>", 1)[0]
+    assert app.config["CLINIC_NAME"] in printed and app.config["CLINIC_PHONE"] in printed
+    css = client.get("/static/css/print.css").text
+    assert "printed-clinic" not in css
+
+
 def test_each_page_is_saved_before_the_redirect(app, client):
     url = start(client)
     response = post_page(client, url, form_fields(page_of(url), BASE))
