@@ -315,7 +315,7 @@ def test_a_spanish_walk_through_stores_language_neutral_answers(app, client):
     invalid = post_page(client, url, fields)
     assert invalid.status_code == 200
     assert "Hay un problema" in invalid.text
-    assert "Elija una respuesta" in invalid.text
+    assert "Elija qué tan difíciles le han hecho las cosas estos problemas" in invalid.text
     assert "<title>Error:" in invalid.text
 
     assert walk(client, BASE) == "/check"
