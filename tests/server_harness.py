@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -175,8 +176,32 @@ def gunicorn(env: dict[str, str], logs: Path, workers: int | None = 2,
         server.stop()
 
 
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # the test account's second factor
+_last_step: dict[str, int] = {}  # each code is accepted once per account
+
+
+def staff_log_in(browser: Any, password: str, email: str = "staff@clinic.example",
+                 secret: str = STAFF_TOTP_SECRET) -> int:
+    """Log in through the pages: the password, then a code when the password was right (the
+    next step's code when this step's was used already). Returns the last status."""
+    import pyotp
+
+    token = browser.get("/staff/login").token()
+    reply = browser.post("/staff/login", [("csrf_token", token), ("email", email),
+                                          ("password", password), ("next", "")])
+    if reply.status != 303 or not reply.location.endswith("/staff/login/code"):
+        return reply.status
+    totp = pyotp.TOTP(secret)
+    step = max(totp.timecode(datetime.now(UTC)), _last_step.get(secret, -1) + 1)
+    _last_step[secret] = step
+    page = browser.get("/staff/login/code")
+    return browser.post("/staff/login/code", [("csrf_token", page.token()),
+                                              ("code", totp.generate_otp(step))]).status
+
+
 def add_staff_account(url: str, password: str, email: str = "staff@clinic.example") -> list:
-    """A staff account in the served database (made in-process); returns the app's URL rules."""
+    """A staff account with its second factor (STAFF_TOTP_SECRET) in the served database (made
+    in-process); returns the app's URL rules."""
     from screener import create_app
     from screener.extensions import db
     from screener.models import User
@@ -185,7 +210,8 @@ def add_staff_account(url: str, password: str, email: str = "staff@clinic.exampl
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
         db.session.add(User(email=email, role="staff", active=True,
-                            password_hash=hash_password(password), session_version=1))
+                            password_hash=hash_password(password), session_version=1,
+                            totp_secret=STAFF_TOTP_SECRET))
         db.session.commit()
         db.session.remove()
         db.engine.dispose()

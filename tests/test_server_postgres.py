@@ -52,6 +52,7 @@ from server_harness import (
     postgres_database,
     production_environment,
     session_of,
+    staff_log_in,
     wait_until_up,
 )
 
@@ -200,9 +201,7 @@ def test_a_draft_started_on_one_server_goes_on_on_the_other(cluster):
 
 
 def log_in(browser: Browser, password: str = PASSWORD) -> int:
-    token = browser.get("/staff/login").token()
-    return browser.post("/staff/login", [("csrf_token", token), ("email", "staff@clinic.example"),
-                                         ("password", password), ("next", "")]).status
+    return staff_log_in(browser, password)
 
 
 def test_a_staff_login_on_one_server_is_valid_on_the_other(cluster):

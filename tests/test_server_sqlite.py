@@ -1,5 +1,7 @@
 """The embedded setup served by gunicorn: one SQLite file, several workers, the access log with
-the full request line and the application log (security.md A.2.1, A.2.8 D1-D3, A.7 R9, R11).
+the full request line and the application log (security.md A.2.1, A.2.8 D1-D3, A.7 R9, R11),
+run as a clinic runs it: the shipped gunicorn.conf.py (no --preload) and
+SCREENER_CONFIG=production.
 
 - Concurrent writers: people answering at the same moment on several workers never meet
   "database is locked" (WAL, busy timeout, short write transactions).
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import re
+import socket
 import sqlite3
 import subprocess
 import time
@@ -30,20 +33,23 @@ from screener.app import CSP
 from screener.questionnaire import QUESTIONS
 
 from flow_helpers import BASE, changed, form_fields, page_of
-from http_browser import Browser, Person, session_of
+from http_browser import Browser, Person
 from server_harness import (
+    PRODUCTION_SECRET_KEY,
     Database,
     add_staff_account,
-    app_environment,
     gunicorn,
     migrate,
+    production_environment,
+    session_of,
     sqlite_database,
+    staff_log_in,
 )
 
 pytestmark = [pytest.mark.server,
               pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")]
 
-SECRET_KEY = "harness-" + "k" * 40
+SECRET_KEY = PRODUCTION_SECRET_KEY
 PASSWORD = "sqlite served pass phrase 3"
 CANARY = "Qz9Canary"
 WRITERS = 10
@@ -71,12 +77,12 @@ class Served:
 def served(tmp_path_factory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("served-sqlite")
     database = sqlite_database(folder)
-    env = app_environment(database, RATELIMIT_NEW_DRAFT="10000 per hour")
+    env = production_environment(database, RATELIMIT_NEW_DRAFT="10000 per hour")
     migrate(env)
     rules = prepare(database.url)
     # --capture-output: the application's own log lines go to the error log as well.
     with gunicorn(env, folder / "logs", workers=3,
-                  extra_args=("--preload", "--capture-output", "--log-level", "info")) as server:
+                  extra_args=("--capture-output", "--log-level", "info")) as server:
         yield Served(database, server, rules)
 
 
@@ -150,9 +156,7 @@ def test_the_canary_is_in_no_log_url_or_cookie_and_on_no_other_browsers_page(ser
     person.get("/q/not-a-page/9")  # an error page on the way
 
     staff = Browser(served.server.url)
-    token = staff.get("/staff/login").token()
-    assert staff.post("/staff/login", [("csrf_token", token), ("email", "staff@clinic.example"),
-                                       ("password", PASSWORD), ("next", "")]).status == 303
+    assert staff_log_in(staff, PASSWORD) == 303
     queue = staff.get("/staff/")
     found = staff.post("/staff/", [("csrf_token", queue.token()), ("q", CANARY + "first_name")])
     assert found.status == 200
@@ -204,9 +208,7 @@ def test_every_response_carries_the_security_headers(served):
     patient = Browser(served.server.url)
     Person(patient, BASE, time.monotonic() + 20).fill_in()
     staff = Browser(served.server.url)
-    token = staff.get("/staff/login").token()
-    staff.post("/staff/login", [("csrf_token", token), ("email", "staff@clinic.example"),
-                                ("password", PASSWORD), ("next", "")])
+    assert staff_log_in(staff, PASSWORD) == 303
     browsers = {"anonymous": Browser(served.server.url), "patient": patient, "staff": staff}
     tokens = {name: browser.get("/resume").token() for name, browser in browsers.items()}
     checked = 0
@@ -229,6 +231,49 @@ def test_every_response_carries_the_security_headers(served):
                            strict=True):
         check_headers(reply, what)
     assert checked >= 3 * 35
+
+
+# --- malformed request bodies -------------------------------------------------------------------
+
+MALFORMED_CHUNKED = {
+    "a chunk size that is not hexadecimal": b"zz\r\nabc\r\n0\r\n\r\n",
+    "a chunk longer than its size": b"3\r\ncsrf_token=x\r\n0\r\n\r\n",
+    "a bare CR in a chunk extension": b"3;a\rb\r\nabc\r\n0\r\n\r\n",
+    "a negative chunk size": b"-3\r\nabc\r\n0\r\n\r\n",
+}  # A chunk size beyond the body sent is a slow client, not a malformed one: gunicorn waits.
+
+
+def raw_post(port: int, path: str, content_type: str, body: bytes) -> bytes:
+    """A POST written byte by byte on a socket (no client library would send these)."""
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {content_type}"
+            "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n").encode()
+    reply = b""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(head + body)
+        deadline = time.monotonic() + 10
+        try:
+            while time.monotonic() < deadline and (chunk := connection.recv(65536)):
+                reply += chunk
+        except TimeoutError:
+            return reply or b"(no answer in 10 s)"
+    return reply
+
+
+def test_malformed_chunked_bodies_are_a_400_not_a_500(served):
+    """Issue 19, item 6: gunicorn's parse error for a broken chunked body reached the app while
+    it read the form, and ended as a 500. Now: a 400 with the error page, on every kind of
+    form."""
+    types = ["application/x-www-form-urlencoded", "multipart/form-data; boundary=zz"]
+    answers = []
+    for path in ("/", "/resume", "/language", "/staff/login", "/q/about_you/1"):
+        for label, body in MALFORMED_CHUNKED.items():
+            for content_type in types:
+                reply = raw_post(served.server.port, path, content_type, body)
+                status = reply.split(b"\r\n", 1)[0].decode("latin-1")
+                answers.append(f"{path} {content_type[:9]} {label}: {status}")
+                if status.startswith("HTTP/1.1 400 "):
+                    assert b'class="incident"' in reply, answers[-1]
+    assert [a for a in answers if "HTTP/1.1 400 " not in a] == [], answers
 
 
 # --- backups ------------------------------------------------------------------------------------
