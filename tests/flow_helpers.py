@@ -53,19 +53,25 @@ def form_fields(ref, answers: dict[str, Any]) -> list[tuple[str, str]]:
     fields: list[tuple[str, str]] = []
     for question in ref.page.questions:
         value = answers.get(question.id)
-        if value is None:
-            continue
-        if question.kind == "trials":
-            for i, row in enumerate(value):
-                fields += [(f"{question.id}-{i}-{k}", str(v)) for k, v in row.items()]
-        elif question.kind == "multi":
-            fields += [(question.id, v) for v in value]
-        elif question.kind == "bool":
-            if value:
-                fields.append((question.id, "y"))
-        else:
-            fields.append((question.id, str(value)))
+        if value is not None:
+            fields += question_fields(question, value)
     return fields
+
+
+def question_fields(question, value: Any) -> list[tuple[str, str]]:
+    """The (input name, text) pairs that give this answer to one question."""
+    if question.kind == "trials":
+        return [(f"{question.id}-{i}-{k}", str(v)) for i, row in enumerate(value)
+                for k, v in row.items()]
+    if question.kind == "multi":
+        return [(question.id, v) for v in value]
+    if question.kind == "bool":
+        return [(question.id, "y")] if value else []
+    if question.kind == "date":  # three boxes, as a person types them
+        year, month, day = str(value).split("-")
+        return [(f"{question.id}-month", str(int(month))),
+                (f"{question.id}-day", str(int(day))), (f"{question.id}-year", year)]
+    return [(question.id, str(value))]
 
 
 def start(client) -> str:

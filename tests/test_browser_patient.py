@@ -22,7 +22,7 @@ from screener.extensions import db
 from screener.models import Submission
 
 from browser_support import ARTIFACTS, ROOT, new_context
-from flow_helpers import page_of, personas
+from flow_helpers import page_of, personas, question_fields
 
 pytestmark = pytest.mark.browser
 
@@ -194,8 +194,9 @@ def answer_page(page, ref, answers: dict[str, Any]) -> set[str]:
                 page.locator(f'label[for="{question.id}"]').click()
         elif question.options:
             choose(page, question.id, value)
-        else:
-            page.locator(f"#{question.id}").fill(str(value))
+        else:  # one box, or several (a date of birth): each input's id is its name
+            for name, text in question_fields(question, value):
+                page.locator(f"#{name}").fill(text)
         answered.add(question.id)
     return answered
 
@@ -460,8 +461,11 @@ def test_resume_code_restores_answers_on_another_device(browser, live_server):
     assert page_of(page.url).key == "about_you/2", "resume goes to the first unanswered page"
     go_back(page)
     assert page_of(page.url).key == "about_you/1"
-    for question_id in ("first_name", "last_name", "email", "phone", "date_of_birth"):
+    for question_id in ("first_name", "last_name", "email", "phone"):
         assert page.locator(f"#{question_id}").input_value() == str(answers[question_id])
+    year, month, day = answers["date_of_birth"].split("-")
+    assert [page.locator(f"#date_of_birth-{part}").input_value()
+            for part in ("month", "day", "year")] == [str(int(month)), str(int(day)), year]
     assert page.locator(f'input[name="preferred_contact"][value="{answers["preferred_contact"]}"]'
                         ).is_checked()
     assert_only_local_requests(first, other)
@@ -527,9 +531,13 @@ def test_keyboard_only(browser, live_server):
         tab_to(f"#{question_id}")
         assert focus_is_visible()
         keyboard.type(answers[question_id])
-    tab_to("#date_of_birth")
+    tab_to("#date_of_birth-month")  # month, day, year: the US order in English
     year, month, day = answers["date_of_birth"].split("-")
-    keyboard.type(f"{month}{day}{year}")  # Chromium's en-US date field: mm/dd/yyyy
+    for i, typed in enumerate((month, day, year)):
+        if i:
+            keyboard.press("Tab")
+        assert focus_is_visible()
+        keyboard.type(typed)
     for question_id in ("email", "phone"):
         tab_to(f"#{question_id}")
         keyboard.type(answers[question_id])

@@ -24,7 +24,7 @@ from test_spanish import GAD7_OFFICIAL, OFFICIAL_STEM, PHQ9_OFFICIAL, compile_ca
 from screener.extensions import db
 from screener.models import Submission
 
-from flow_helpers import changed, page_of
+from flow_helpers import changed, page_of, question_fields
 from wording import forbidden_phrases_es
 
 pytestmark = pytest.mark.browser
@@ -204,8 +204,9 @@ def answer(page, ref, answers: dict[str, Any]) -> None:
                 page.locator(f'label[for="{question.id}"]').click()
         elif question.options:
             choose(page, question.id, value)
-        else:
-            page.locator(f"#{question.id}").fill(str(value))
+        else:  # one box, or several (a date of birth): each input's id is its name
+            for name, text in question_fields(question, value):
+                page.locator(f"#{name}").fill(text)
 
 
 def path_of(page) -> str:

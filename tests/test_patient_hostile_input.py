@@ -48,7 +48,16 @@ def page_posts(draw):
     for question in ref.page.questions:
         mode = draw(st.sampled_from(["valid", "junk", "missing", "twice", "forged"]))
         valid = [o.value for o in question.options] or [str(BASE.get(question.id, "x"))]
-        if question.kind == "trials":
+        if question.kind == "date":  # day, month and year boxes
+            born = BASE["date_of_birth"].split("-")
+            for part, good in zip(("year", "month", "day"), born, strict=True):
+                how = draw(st.sampled_from(["valid", "junk", "missing", "twice"]))
+                if how != "missing":
+                    fields.append((f"{question.id}-{part}", good if how == "valid" else
+                                   draw(text)))
+                if how == "twice":
+                    fields.append((f"{question.id}-{part}", draw(text)))
+        elif question.kind == "trials":
             for row in range(draw(st.integers(0, 3))):
                 for spec in QUESTIONNAIRE.trial_fields:
                     options = [o.value for o in spec.options] or ["name"]

@@ -185,8 +185,7 @@ def test_ketamine_effect_only_after_prior_treatment(app, client):
 ABOUT_YOU_1 = [
     ("date_of_birth", "2999-01-01", "Date of birth must be in the past"),
     ("date_of_birth", "1899-12-31", "Date of birth must be after 1900"),
-    ("date_of_birth", "1990-02-31", "Enter a real date in the format YYYY-MM-DD, like 1985-04-27"),
-    ("date_of_birth", "12/03/1990", "Enter a real date in the format YYYY-MM-DD, like 1985-04-27"),
+    ("date_of_birth", "1990-02-31", "Date of birth must be a real date"),
     ("email", "not-an-email",
      "Enter an email address in the correct format, like name@example.com"),
     ("email", "a" * 250 + "@x.org",
@@ -415,3 +414,62 @@ def test_the_second_about_you_page_says_why_it_asks_about_pregnancy_and_height(c
     for topic in ("sex at birth", "pregnancy", "breastfeeding", "Height and weight"):
         assert topic in body
     assert "how to reach you" in details
+
+
+# --- date of birth: day, month and year boxes ------------------------------------------------
+
+DATES = [  # (month, day, year) as typed, the message, the boxes marked
+    ("", "", "1985", "Date of birth must include a day and month", {"day", "month"}),
+    ("4", "27", "", "Date of birth must include a year", {"year"}),
+    ("4", "", "1985", "Date of birth must include a day", {"day"}),
+    ("13", "27", "1985", "Date of birth must be a real date", {"month"}),
+    ("4", "31", "1985", "Date of birth must be a real date", {"day"}),
+    ("April", "27", "1985", "Date of birth must be a real date", {"month"}),
+    ("4", "27", "85", "Year must include 4 numbers", {"year"}),
+    ("4", "27", "2999", "Date of birth must be in the past", {"day", "month", "year"}),
+    ("4", "27", "1899", "Date of birth must be after 1900", {"year"}),
+]
+
+
+@pytest.mark.parametrize(("month", "day", "year", "message", "marked"), DATES,
+                         ids=[f"{m}-{d}-{y}" for m, d, y, *_ in DATES])
+def test_date_of_birth_boxes_get_govuk_messages(client, month, day, year, message, marked):
+    reach(client, "about_you/1")
+    fields = [(k, v) for k, v in form_fields(PAGE_BY_KEY["about_you/1"], BASE)
+              if not k.startswith("date_of_birth")]
+    response = send_fields(client, "about_you/1", [
+        *fields, ("date_of_birth-month", month), ("date_of_birth-day", day),
+        ("date_of_birth-year", year)])
+    assert response.status_code == 200
+    assert errors(response) == summary_and_title(response)[0] == [message]
+    invalid = set(re.findall(r'id="date_of_birth-(\w+)"[^>]*aria-invalid="true"', response.text))
+    assert invalid == marked
+    first = next(p for p in ("month", "day", "year") if p in marked)  # US order in English
+    assert f'href="#date_of_birth-{first}"' in response.text
+    for typed in (month, day, year):
+        assert f'value="{typed}"' in response.text
+
+
+def send_fields(client, key, fields):
+    return post_page(client, f"/q/{key}", fields)
+
+
+def test_date_of_birth_is_three_boxes_in_us_order_and_stored_as_before(app, client):
+    reach(client, "about_you/2")
+    page = client.get("/q/about_you/1").text
+    boxes = re.findall(r'<input[^>]*id="(date_of_birth-\w+)"[^>]*>', page)
+    assert boxes == ["date_of_birth-month", "date_of_birth-day", "date_of_birth-year"]
+    for part in ("month", "day", "year"):
+        box = re.search(rf'<input[^>]*id="date_of_birth-{part}"[^>]*>', page)[0]
+        assert f'autocomplete="bday-{part}"' in box and 'inputmode="numeric"' in box
+    assert 'type="date"' not in page
+    assert "For example, 4 27 1985" in page
+    assert re.search(r'<legend class="label">Date of birth', page)
+    # Saved answers come back in the boxes, and the stored value is the same ISO date.
+    assert 'value="12"' in page and 'value="16"' in page and 'value="1983"' in page
+    assert send_fields(client, "about_you/1", [
+        *[(k, v) for k, v in form_fields(PAGE_BY_KEY["about_you/1"], BASE)
+          if not k.startswith("date_of_birth")],
+        ("date_of_birth-month", " 02 "), ("date_of_birth-day", "9"),
+        ("date_of_birth-year", "1990")]).status_code == 303
+    assert saved(app)["date_of_birth"] == "1990-02-09"

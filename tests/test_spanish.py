@@ -417,3 +417,16 @@ def test_a_resumed_draft_comes_back_in_its_language(app, client):
     page = other_device.get(resumed.headers["Location"])
     assert '<html lang="es">' in page.text
     assert GAD7_OFFICIAL[0] in page.text
+
+
+def test_date_of_birth_boxes_are_day_month_year_in_spanish(client):
+    choose_spanish(client)
+    url = walk(client, BASE, stop_at="about_you/1")
+    page = client.get(url).text
+    boxes = re.findall(r'<input[^>]*id="(date_of_birth-\w+)"[^>]*>', page)
+    assert boxes == ["date_of_birth-day", "date_of_birth-month", "date_of_birth-year"]
+    assert ">Día</label>" in page and ">Mes</label>" in page and ">Año</label>" in page
+    assert "Por ejemplo, 27 4 1985" in page
+    fields = [("date_of_birth-day", "27"), ("date_of_birth-month", "4")]
+    response = post_page(client, url, fields)
+    assert "La fecha de nacimiento debe incluir un año" in response.text

@@ -17,6 +17,7 @@ from ..questionnaire.forms import required_message, trial_row_errors
 from ..questionnaire.model import Question
 from ..questionnaire.values import parse_date
 from .flow import PageRef, applicable_pages, merge_page
+from .render import first_input_id
 
 SINGLE_VALUE_KINDS = ("choice", "int", "bool", "text", "longtext", "date", "email", "phone")
 
@@ -155,7 +156,5 @@ def error_summary(form: Any, questions: list[Question]) -> list[tuple[str, str]]
             summary += [(sub.id, sub.errors[0]) for entry in field.entries
                         for sub in entry.form if sub.errors]
         elif field.errors:
-            anchor = f"{question.id}-0" if question.kind in ("choice", "multi") or (
-                question.kind == "int" and question.options) else question.id
-            summary.append((anchor, str(field.errors[0])))
+            summary.append((first_input_id(question, field), str(field.errors[0])))
     return summary

@@ -15,7 +15,6 @@ from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     Field,
     FieldList,
     Form,
@@ -28,6 +27,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.utils import unset_value
 from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from .definitions import QUESTIONNAIRE
@@ -89,29 +89,91 @@ class SomeOfField(_OwnMessage, SelectMultipleField):
     """Checkboxes."""
 
 
-class IsoDateField(DateField):
-    """One ISO date (YYYY-MM-DD) whatever the widget; a clear message when it is not one."""
+class PartsError(ValueError):
+    """What was typed into some of the boxes of a PartsField is wrong."""
 
-    def process_formdata(self, valuelist: list[str]) -> None:
-        if not valuelist or not valuelist[0].strip():
-            self.data = None
+    def __init__(self, message: str, parts: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.message, self.parts = message, parts
+
+
+class PartsField(Field):
+    """One answer typed into several boxes, each posted as `<name>-<part>` (GOV.UK's memorable
+    date, a height in feet and inches). `typed` keeps what was typed, to show it again, and
+    `error_parts` the boxes to mark when it is wrong; all boxes empty is no answer."""
+
+    parts: tuple[str, ...] = ()
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        self.process_errors: list[str] = []
+        self.error_parts: tuple[str, ...] = ()
+        self.object_data = self.data = None if data is unset_value else data
+        self.typed = (self.shown(self.data) if self.data is not None
+                      else dict.fromkeys(self.parts, ""))
+        if formdata is None:
+            return
+        self.typed = {part: (formdata.get(f"{self.name}-{part}") or "").strip()[:20]
+                      for part in self.parts}
+        self.raw_data = list(self.typed.values())
+        self.data = None
+        if not any(self.raw_data):
             return
         try:
-            self.data = date.fromisoformat(valuelist[0].strip())
+            self.data = self.parse(self.typed)
+        except PartsError as error:
+            self.error_parts = error.parts
+            self.process_errors.append(error.message)
+
+    def shown(self, data: Any) -> dict[str, str]:
+        raise NotImplementedError
+
+    def parse(self, typed: dict[str, str]) -> Any:
+        raise NotImplementedError
+
+
+def _whole(text: str) -> bool:
+    return text.isascii() and text.isdigit()  # "²".isdigit() is True; int() refuses it
+
+
+class MemorableDateField(PartsField):
+    """A date of birth in three boxes; GOV.UK's messages for each way it can be wrong."""
+
+    parts = ("day", "month", "year")
+
+    def shown(self, data: date) -> dict[str, str]:
+        return {"day": str(data.day), "month": str(data.month), "year": str(data.year)}
+
+    def parse(self, typed: dict[str, str]) -> date:
+        missing = tuple(part for part in self.parts if not typed[part])
+        if missing:
+            raise PartsError(_MISSING_DATE_PARTS[missing](), missing)
+        wrong = tuple(part for part in self.parts if not _whole(typed[part]))
+        if wrong:
+            raise PartsError(gettext("Date of birth must be a real date"), wrong)
+        if len(typed["year"]) != 4:
+            raise PartsError(gettext("Year must include 4 numbers"), ("year",))
+        day, month, year = (int(typed[part]) for part in self.parts)
+        if not 1 <= month <= 12:
+            raise PartsError(gettext("Date of birth must be a real date"), ("month",))
+        try:
+            born = date(year, month, day)
         except ValueError as error:
-            self.data = None
-            raise ValueError(
-                lazy_gettext("Enter a real date in the format YYYY-MM-DD, like 1985-04-27")
-            ) from error
+            raise PartsError(gettext("Date of birth must be a real date"), ("day",)) from error
+        if born > date.today():
+            raise PartsError(gettext("Date of birth must be in the past"), self.parts)
+        if born < EARLIEST_BIRTH_DATE:
+            raise PartsError(gettext("Date of birth must be after 1900"), ("year",))
+        return born
 
 
-def _not_future_or_ancient(form: Any, field: Field) -> None:
-    if field.data is None:
-        return
-    if field.data > date.today():
-        raise ValidationError(lazy_gettext("Date of birth must be in the past"))
-    if field.data < EARLIEST_BIRTH_DATE:
-        raise ValidationError(lazy_gettext("Date of birth must be after 1900"))
+_MISSING_DATE_PARTS = {
+    ("day",): lambda: gettext("Date of birth must include a day"),
+    ("month",): lambda: gettext("Date of birth must include a month"),
+    ("year",): lambda: gettext("Date of birth must include a year"),
+    ("day", "month"): lambda: gettext("Date of birth must include a day and month"),
+    ("day", "year"): lambda: gettext("Date of birth must include a day and year"),
+    ("month", "year"): lambda: gettext("Date of birth must include a month and year"),
+}
 
 
 def _exclusive(value: str):
@@ -155,7 +217,7 @@ def field_for(question: Question) -> Field:
     if kind == "bool":
         return BooleanField(label)
     if kind == "date":
-        return IsoDateField(label, validators=[Optional(), _not_future_or_ancient])
+        return MemorableDateField(label)
     length = Length(max=question.maximum, message=lazy_gettext(
         "The answer to “%(label)s” must be %(max)d characters or fewer", label=label,
         max=question.maximum or 0))
