@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 import config as config_module
 
-from . import fragments, hardening, languages, startup
+from . import hardening, languages, startup
 from .extensions import babel, csrf, db, limiter, migrate
 from .questionnaire.model import N_
 from .startup import ConfigurationError
@@ -72,7 +72,6 @@ def build_app(config: Any = None) -> Flask:
     _register_errors(app)
     hardening.install(app)
     app.jinja_env.globals.update(clinic=_clinic(app))
-    fragments.install(app)  # staff pages (until they are whole templates)
     app.jinja_env.globals.update(get_locale=get_locale)
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     # Checks that need the database run before serving (`flask check`, gunicorn's master),
