@@ -48,17 +48,18 @@ def page_of(url: str):
     return None
 
 
-def form_fields(ref, answers: dict[str, Any]) -> list[tuple[str, str]]:
-    """The form fields a person would send on this page for these answers."""
+def form_fields(ref, answers: dict[str, Any], units: str = "us") -> list[tuple[str, str]]:
+    """The form fields a person would send on this page for these answers (a height and a
+    weight typed in `units`, the clinic's MEASUREMENT_UNITS)."""
     fields: list[tuple[str, str]] = []
     for question in ref.page.questions:
         value = answers.get(question.id)
         if value is not None:
-            fields += question_fields(question, value)
+            fields += question_fields(question, value, units)
     return fields
 
 
-def question_fields(question, value: Any) -> list[tuple[str, str]]:
+def question_fields(question, value: Any, units: str = "us") -> list[tuple[str, str]]:
     """The (input name, text) pairs that give this answer to one question."""
     if question.kind == "trials":
         return [(f"{question.id}-{i}-{k}", str(v)) for i, row in enumerate(value)
@@ -71,7 +72,17 @@ def question_fields(question, value: Any) -> list[tuple[str, str]]:
         year, month, day = str(value).split("-")
         return [(f"{question.id}-month", str(int(month))),
                 (f"{question.id}-day", str(int(day))), (f"{question.id}-year", year)]
+    if question.measure and units == "us":  # what a person in the US types
+        if question.measure == "height":
+            feet, inches = divmod(round(value / 2.54), 12)
+            return [(f"{question.id}-feet", str(feet)), (f"{question.id}-inches", str(inches))]
+        return [(f"{question.id}-pounds", str(round(value / 0.45359237)))]
     return [(question.id, str(value))]
+
+
+def units_of(client) -> str:
+    """The units a person types a height and weight in at this client's clinic."""
+    return client.application.config["MEASUREMENT_UNITS"]
 
 
 def start(client) -> str:
@@ -104,7 +115,7 @@ def walk(client, answers: dict[str, Any], stop_at: str | None = None,
             return url
         if stop_at and ref.key == stop_at:
             return url
-        response = post_page(client, url, form_fields(ref, answers))
+        response = post_page(client, url, form_fields(ref, answers, units_of(client)))
         assert response.status_code == 303, (url, response.status_code,
                                              re.findall(r'error-message".*?</p>', response.text,
                                                         re.S))

@@ -568,3 +568,59 @@ def test_enter_in_a_text_field_of_the_antidepressant_page_continues(browser, liv
     rows = page.locator(".trial-row").count()
     context.close()
     assert page_of(page.url).key == "treatments/2", f"still on {page.url} with {rows} rows"
+
+
+def latest_draft_answers(server) -> dict[str, Any]:
+    from screener.models import Draft
+
+    with server.app.app_context():
+        return db.session.query(Draft).order_by(Draft.updated_at.desc()).first().answers
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_date_of_birth_and_us_units_in_chromium(browser, live_server, javascript):
+    """The date of birth in three boxes (month first in US English) and a height and weight in
+    feet, inches and pounds: a wrong box is named and marked, and the stored answers are the
+    same ISO date, centimetres and kilograms as before."""
+    answers = persona("P01")
+    context = new_context(browser, live_server, javascript=javascript)
+    page = context.new_page()
+    mirror = None if javascript else NoScriptMirror(browser, live_server)
+    visit = Visit(page, mirror=mirror, only={"date without a year", "feet and inches wrong"})
+    begin(page, visit)
+    assert page.locator(".part-inputs input").evaluate_all(
+        "inputs => inputs.map(i => i.id)") == [
+        "date_of_birth-month", "date_of_birth-day", "date_of_birth-year"]
+    answer_page(page, page_of(page.url), answers)
+    page.locator("#date_of_birth-year").fill("")
+    press(page, "Continue")
+    assert page.title().startswith("Error:")
+    summary = page.locator(".error-summary a")
+    assert summary.all_inner_texts() == ["Date of birth must include a year"]
+    assert page.locator("#date_of_birth-year").get_attribute("aria-invalid") == "true"
+    assert page.locator("#date_of_birth-month").get_attribute("aria-invalid") is None
+    visit.check("date without a year")
+    summary.click()
+    assert page.evaluate("document.activeElement.id") == "date_of_birth-year"
+    page.keyboard.type(answers["date_of_birth"][:4])
+    press(page, "Continue")
+    assert page_of(page.url).key == "about_you/2"
+    answer_page(page, page_of(page.url), answers)
+    assert page.locator("#height_cm-feet").input_value() == "5"
+    page.locator("#height_cm-inches").fill("13")
+    page.locator("#weight_kg-pounds").fill("165")
+    press(page, "Continue")
+    assert page.locator(".error-summary a").all_inner_texts() == [
+        "Enter your height in feet and inches, like 5 feet 9 inches"]
+    assert page.locator("#height_cm-inches").input_value() == "13"  # kept as typed
+    visit.check("feet and inches wrong")
+    page.locator("#height_cm-inches").fill("9")
+    press(page, "Continue")
+    assert page_of(page.url).key == "reasons/1"
+    stored = latest_draft_answers(live_server)
+    assert {k: stored[k] for k in ("date_of_birth", "height_cm", "weight_kg")} == {
+        k: answers[k] for k in ("date_of_birth", "height_cm", "weight_kg")}
+    assert_only_local_requests(context, *([mirror.context] if mirror else []))
+    if mirror:
+        mirror.context.close()
+    context.close()

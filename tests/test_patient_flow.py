@@ -154,7 +154,8 @@ def test_back_link_and_earlier_pages_show_saved_answers(client):
     assert 'href="/q/about_you/2"' in page.text  # Back
     earlier = client.get("/q/about_you/2")
     assert re.search(r'value="female"\s+checked', earlier.text)
-    assert 'value="175"' in earlier.text
+    assert 'name="height_cm-feet" value="5"' in earlier.text  # 175 cm in feet and inches
+    assert 'name="height_cm-inches" value="9"' in earlier.text
 
 
 def test_progress_counts_only_pages_that_apply(client):

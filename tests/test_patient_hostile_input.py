@@ -24,7 +24,7 @@ from screener.questionnaire import QUESTIONNAIRE, QUESTIONS
 from screener.questionnaire.values import clean
 
 from conftest import make_app
-from flow_helpers import csrf_token, personas, walk
+from flow_helpers import csrf_token, personas, question_fields, walk
 from hostile_count import EXAMPLES, SENT
 
 BASE = copy.deepcopy(personas()[0]["answers"]) if personas() else {}
@@ -48,15 +48,15 @@ def page_posts(draw):
     for question in ref.page.questions:
         mode = draw(st.sampled_from(["valid", "junk", "missing", "twice", "forged"]))
         valid = [o.value for o in question.options] or [str(BASE.get(question.id, "x"))]
-        if question.kind == "date":  # day, month and year boxes
-            born = BASE["date_of_birth"].split("-")
-            for part, good in zip(("year", "month", "day"), born, strict=True):
+        boxes = question_fields(question, BASE[question.id]) if question.kind == "date" or (
+            question.measure and question.id in BASE) else []
+        if boxes:  # several boxes (a date; feet and inches): each valid, junk, missing or twice
+            for name, good in boxes:
                 how = draw(st.sampled_from(["valid", "junk", "missing", "twice"]))
                 if how != "missing":
-                    fields.append((f"{question.id}-{part}", good if how == "valid" else
-                                   draw(text)))
+                    fields.append((name, good if how == "valid" else draw(text)))
                 if how == "twice":
-                    fields.append((f"{question.id}-{part}", draw(text)))
+                    fields.append((name, draw(text)))
         elif question.kind == "trials":
             for row in range(draw(st.integers(0, 3))):
                 for spec in QUESTIONNAIRE.trial_fields:

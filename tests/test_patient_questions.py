@@ -12,7 +12,7 @@ from screener.extensions import db
 from screener.models import Draft
 from screener.patient.flow import PAGE_BY_KEY
 
-from flow_helpers import BASE, changed, csrf_token, form_fields, post_page, walk
+from flow_helpers import BASE, changed, csrf_token, form_fields, post_page, units_of, walk
 
 pytestmark = pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")
 
@@ -31,7 +31,8 @@ def reach(client, key, answers=None):
 
 def send(client, key, answers, extra=()):
     url = f"/q/{key}"
-    return post_page(client, url, [*form_fields(PAGE_BY_KEY[key], answers), *extra])
+    fields = form_fields(PAGE_BY_KEY[key], answers, units_of(client))
+    return post_page(client, url, [*fields, *extra])
 
 
 def errors(response) -> list[str]:
@@ -214,10 +215,6 @@ def test_bad_values_get_a_message_and_keep_what_was_typed(client, field, value, 
 
 
 NUMBERS = [
-    ("about_you/2", "height_cm", "99", False), ("about_you/2", "height_cm", "100", True),
-    ("about_you/2", "height_cm", "250", True), ("about_you/2", "height_cm", "251", False),
-    ("about_you/2", "height_cm", "1.5", False), ("about_you/2", "weight_kg", "29", False),
-    ("about_you/2", "weight_kg", "350", True), ("about_you/2", "weight_kg", "abc", False),
     ("heart/1", "bp_systolic", "301", False), ("heart/1", "bp_systolic", "59", False),
     ("heart/1", "bp_diastolic", "201", False), ("heart/1", "bp_diastolic", "118", False),
     ("heart/1", "bp_diastolic", "117", True),
@@ -473,3 +470,80 @@ def test_date_of_birth_is_three_boxes_in_us_order_and_stored_as_before(app, clie
         ("date_of_birth-month", " 02 "), ("date_of_birth-day", "9"),
         ("date_of_birth-year", "1990")]).status_code == 303
     assert saved(app)["date_of_birth"] == "1990-02-09"
+
+
+# --- height and weight in the clinic's units ---------------------------------------------------
+
+HEIGHT_ERROR = "Height must be between 3 feet 4 inches and 8 feet 2 inches"
+FEET_INCHES = "Enter your height in feet and inches, like 5 feet 9 inches"
+US_UNITS = [  # the boxes typed, the message (None: saved) and the stored centimetres or kilograms
+    ({"height_cm-feet": "5", "height_cm-inches": "9"}, None, ("height_cm", 175)),
+    ({"height_cm-feet": "5", "height_cm-inches": ""}, None, ("height_cm", 152)),
+    ({"height_cm-feet": "", "height_cm-inches": "69"}, None, ("height_cm", 175)),
+    ({"height_cm-feet": "3", "height_cm-inches": "4"}, None, ("height_cm", 102)),
+    ({"height_cm-feet": "8", "height_cm-inches": "2"}, None, ("height_cm", 249)),
+    ({"height_cm-feet": "3", "height_cm-inches": "3"}, HEIGHT_ERROR, None),
+    ({"height_cm-feet": "8", "height_cm-inches": "3"}, HEIGHT_ERROR, None),
+    ({"height_cm-feet": "5", "height_cm-inches": "12"}, FEET_INCHES, None),
+    ({"height_cm-feet": "5.5", "height_cm-inches": ""}, FEET_INCHES, None),
+    ({"weight_kg-pounds": "165"}, None, ("weight_kg", 75)),
+    ({"weight_kg-pounds": "66"}, None, ("weight_kg", 30)),
+    ({"weight_kg-pounds": "772"}, None, ("weight_kg", 350)),
+    ({"weight_kg-pounds": "65"}, "Weight must be between 66 and 772 pounds", None),
+    ({"weight_kg-pounds": "773"}, "Weight must be between 66 and 772 pounds", None),
+    ({"weight_kg-pounds": "160.5"}, "Enter your weight in whole pounds, like 160", None),
+    ({"weight_kg-pounds": "abc"}, "Enter your weight in whole pounds, like 160", None),
+]
+
+
+@pytest.mark.parametrize(("typed", "message", "stored"), US_UNITS,
+                         ids=["+".join(t.values()) for t, _, _ in US_UNITS])
+def test_height_and_weight_in_feet_inches_and_pounds(app, client, typed, message, stored):
+    reach(client, "about_you/2")
+    measured = {k: v for k, v in BASE.items() if k not in ("height_cm", "weight_kg")}
+    response = send(client, "about_you/2", measured, extra=list(typed.items()))
+    if message is None:
+        assert response.status_code == 303, errors(response)
+        assert saved(app)[stored[0]] == stored[1]
+    else:
+        assert errors(response) == summary_and_title(response)[0] == [message]
+        for name, value in typed.items():
+            assert f'name="{name}" value="{value}"' in response.text
+
+
+def test_us_units_are_the_default_and_show_in_feet_inches_and_pounds(app, client):
+    assert app.config["MEASUREMENT_UNITS"] == "us"
+    walk(client, BASE)
+    page = client.get("/q/about_you/2").text
+    assert re.search(r'<legend class="label">Height', page)
+    for name, value in (("height_cm-feet", "5"), ("height_cm-inches", "9"),
+                        ("weight_kg-pounds", "165")):
+        assert f'name="{name}" value="{value}"' in page
+    assert 'name="height_cm"' not in page and "centimetres" not in page
+    check = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/check").text))
+    assert "Height 5 ft 9 in" in check and "Weight 165 lb" in check
+
+
+METRIC = [("height_cm", "99", False), ("height_cm", "100", True), ("height_cm", "250", True),
+          ("height_cm", "251", False), ("height_cm", "1.5", False), ("weight_kg", "29", False),
+          ("weight_kg", "350", True), ("weight_kg", "abc", False)]
+
+
+def test_a_metric_clinic_asks_for_centimetres_and_kilograms(tmp_path):
+    from conftest import make_app
+
+    for metric in make_app("sqlite", tmp_path, MEASUREMENT_UNITS="metric"):
+        client = metric.test_client()
+        assert walk(client, BASE) == "/check"
+        page = client.get("/q/about_you/2").text
+        assert 'name="height_cm" value="175"' in page and 'name="weight_kg" value="75"' in page
+        assert ">Centimetres</label>" in page and "feet" not in page.lower()
+        for field, value, ok in METRIC:
+            response = send(client, "about_you/2", changed(**{field: value}))
+            assert (response.status_code == 303) is ok, (field, value, errors(response))
+            if not ok:
+                unit = "centimetres" if field == "height_cm" else "kilograms"
+                assert len(errors(response)) == 1 and unit in errors(response)[0]
+                assert f'value="{value}"' in response.text
+        check = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/check").text))
+        assert "Height 175 cm" in check and "Weight 350 kg" in check

@@ -12,12 +12,11 @@ from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
 from ..questionnaire import Answers, is_asked
-from ..questionnaire.display import display_value
 from ..questionnaire.forms import required_message, trial_row_errors
 from ..questionnaire.model import Question
 from ..questionnaire.values import parse_date
 from .flow import PageRef, applicable_pages, merge_page
-from .render import first_input_id
+from .render import answer_text, first_input_id, question_label
 
 SINGLE_VALUE_KINDS = ("choice", "int", "bool", "text", "longtext", "date", "email", "phone")
 
@@ -140,8 +139,8 @@ def answer_rows(answers: dict[str, Any]) -> list[tuple[Any, list[AnswerRow]]]:
         rows = grouped.setdefault(ref.section.id, (ref.section, []))[1]
         for question in ref.page.questions:
             if is_asked(question, reader) and (question.kind != "bool" or question.id in answers):
-                rows.append(AnswerRow(question, gettext(question.label),
-                                      display_value(question, answers.get(question.id)), ref))
+                rows.append(AnswerRow(question, question_label(question),
+                                      answer_text(question, answers.get(question.id)), ref))
     return list(grouped.values())
 
 

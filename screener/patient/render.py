@@ -9,7 +9,10 @@ from typing import Any
 
 from flask_babel import get_locale, gettext
 
-from ..questionnaire.model import Question, condition_as_data
+from ..questionnaire import units
+from ..questionnaire.display import display_value
+from ..questionnaire.forms import MEASURE_PARTS, measurement_units
+from ..questionnaire.model import N_, Question, condition_as_data
 from .flow import PageRef, depends_on_same_page
 
 INPUT_TYPES = {"email": "email", "phone": "tel"}
@@ -19,40 +22,65 @@ AUTOCOMPLETE = {"first_name": "given-name", "last_name": "family-name", "email":
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One box of an answer typed into several (a PartsField)."""
+    """One box of an answer typed into several (a PartsField); "" is the field's own name."""
 
     name: str
+    input_id: str
     label: str
     width: int  # in characters
     autocomplete: str = "off"
 
 
-def date_parts(autocomplete: str) -> tuple[Part, ...]:
-    """Day, month and year boxes in the order the page's language writes a date (US English:
-    month first). A birthday's boxes say so to the browser (bday-month ...)."""
-    def part(name: str, label: str, width: int) -> Part:
-        return Part(name, label, width, f"{autocomplete}-{name}" if autocomplete != "off"
-                    else "off")
-    day, month = part("day", gettext("Day"), 2), part("month", gettext("Month"), 2)
-    year = part("year", gettext("Year"), 4)
-    return (month, day, year) if str(get_locale()).startswith("en") else (day, month, year)
+def _part(question: Question, name: str, label: str, width: int) -> Part:
+    autocomplete = AUTOCOMPLETE.get(question.id, "off")
+    return Part(name, f"{question.id}-{name}" if name else question.id, label, width,
+                f"{autocomplete}-{name}" if autocomplete != "off" else "off")
 
 
 def input_parts(question: Question) -> tuple[Part, ...]:
+    """The boxes of a date (in the order the page's language writes one: month first in US
+    English) or of a height or weight (in the clinic's units)."""
     if question.kind == "date":
-        return date_parts(AUTOCOMPLETE.get(question.id, "off"))
+        day, month = _part(question, "day", gettext("Day"), 2), _part(
+            question, "month", gettext("Month"), 2)
+        year = _part(question, "year", gettext("Year"), 4)
+        return (month, day, year) if str(get_locale()).startswith("en") else (day, month, year)
+    if question.measure:
+        labels = {"feet": gettext("Feet"), "inches": gettext("Inches"),
+                  "pounds": gettext("Pounds"), "": gettext(_METRIC_UNIT[question.measure])}
+        return tuple(_part(question, name, labels[name], 3)
+                     for name in MEASURE_PARTS[question.measure][measurement_units()])
     return ()
+
+
+_METRIC_UNIT = {"height": N_("Centimetres"), "weight": N_("Kilograms")}
+_MEASURE_LABEL = {"height": N_("Height"), "weight": N_("Weight")}
 
 
 def first_input_id(question: Question, field: Any) -> str:
     """The input an error summary link leads to: the first wrong box, or the first option."""
     if question.kind in ("choice", "multi") or (question.kind == "int" and question.options):
         return f"{question.id}-0"
-    parts = [part.name for part in input_parts(question)]
+    parts = input_parts(question)
     if parts:
-        wrong = getattr(field, "error_parts", ()) or parts
-        return f"{question.id}-{next(p for p in parts if p in wrong)}"
+        wrong = getattr(field, "error_parts", ()) or [part.name for part in parts]
+        return next(part.input_id for part in parts if part.name in wrong)
     return question.id
+
+
+def answer_text(question: Question, value: Any) -> str | list[str]:
+    """A stored answer in words, a height or weight in the clinic's units."""
+    if question.measure and value is not None and measurement_units() == "us":
+        if question.measure == "height":
+            feet, inches = units.feet_and_inches(value)
+            return gettext("%(feet)s ft %(inches)s in", feet=feet, inches=inches)
+        return gettext("%(pounds)s lb", pounds=units.pounds(value))
+    return display_value(question, value)
+
+
+def question_label(question: Question) -> str:
+    """The question as the person reads it ("Height", whatever the units it is typed in)."""
+    return gettext(_MEASURE_LABEL[question.measure] if question.measure else question.label)
 
 
 def _example_date(parts: tuple[Part, ...]) -> str:
@@ -109,7 +137,7 @@ def question_view(question: Question) -> QuestionView:
     if question.kind == "date":
         hint = _example_date(parts)
     return QuestionView(
-        id=question.id, kind=question.kind, label=gettext(question.label),
+        id=question.id, kind=question.kind, label=question_label(question),
         hint=hint, optional=question.optional,
         unit=question.unit, maximum=question.maximum, choices=choices,
         multi=question.kind == "multi",

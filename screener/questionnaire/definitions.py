@@ -101,11 +101,11 @@ ABOUT_YOU = Section(
                asked_when=When("sex_at_birth", "ne", "male"), safety=True,
                error=N_("Choose whether you are breastfeeding")),
             Question("height_cm", "int", N_("Height in centimetres"), minimum=100, maximum=250,
-                     optional=True, unit="cm", hint=N_("5 ft 7 in is about 170 cm."),
+                     optional=True, unit="cm", measure="height",
                      error_invalid=N_("Height must be a whole number from 100 to 250 "
                                       "centimetres")),
             Question("weight_kg", "int", N_("Weight in kilograms"), minimum=30, maximum=350,
-                     optional=True, unit="kg", hint=N_("160 lb is about 73 kg."),
+                     optional=True, unit="kg", measure="weight",
                      error_invalid=N_("Weight must be a whole number from 30 to 350 "
                                       "kilograms")),
         ), N_("Your body"),

@@ -11,6 +11,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -30,6 +31,7 @@ from wtforms import (
 from wtforms.utils import unset_value
 from wtforms.validators import Email, Length, NumberRange, Optional, Regexp, ValidationError
 
+from . import units
 from .definitions import QUESTIONNAIRE
 from .model import Page, Question
 from .values import EARLIEST_BIRTH_DATE
@@ -102,7 +104,7 @@ class PartsField(Field):
     date, a height in feet and inches). `typed` keeps what was typed, to show it again, and
     `error_parts` the boxes to mark when it is wrong; all boxes empty is no answer."""
 
-    parts: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()  # "" is a box named like the field itself
 
     def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
         self.process_errors: list[str] = []
@@ -112,8 +114,8 @@ class PartsField(Field):
                       else dict.fromkeys(self.parts, ""))
         if formdata is None:
             return
-        self.typed = {part: (formdata.get(f"{self.name}-{part}") or "").strip()[:20]
-                      for part in self.parts}
+        self.typed = {part: (formdata.get(f"{self.name}-{part}" if part else self.name)
+                             or "").strip()[:20] for part in self.parts}
         self.raw_data = list(self.typed.values())
         self.data = None
         if not any(self.raw_data):
@@ -166,6 +168,68 @@ class MemorableDateField(PartsField):
         return born
 
 
+class MeasureField(PartsField):
+    """A height or weight typed in the clinic's units (MEASUREMENT_UNITS): feet and inches or
+    pounds (`us`), centimetres or kilograms (`metric`); its data is whole cm or kg. Messages
+    speak of the units the person typed."""
+
+    def __init__(self, *args: Any, question: Question, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.question = question
+
+    @property
+    def parts(self) -> tuple[str, ...]:  # type: ignore[override]
+        return MEASURE_PARTS[self.question.measure][measurement_units()]
+
+    def shown(self, data: int) -> dict[str, str]:
+        if measurement_units() == "metric":
+            return {"": str(data)}
+        if self.question.measure == "height":
+            feet, inches = units.feet_and_inches(data)
+            return {"feet": str(feet), "inches": str(inches)}
+        return {"pounds": str(units.pounds(data))}
+
+    def parse(self, typed: dict[str, str]) -> int:
+        low, high = self.question.minimum or 0, self.question.maximum or 0
+        if measurement_units() == "metric":
+            if not _whole(typed[""]) or not low <= int(typed[""]) <= high:
+                raise PartsError(gettext(self.question.error_invalid), ("",))
+            return int(typed[""])
+        if self.question.measure == "weight":
+            least, most = units.pound_range(low, high)
+            if not _whole(typed["pounds"]):
+                raise PartsError(gettext("Enter your weight in whole pounds, like 160"),
+                                 ("pounds",))
+            if not least <= int(typed["pounds"]) <= most:
+                raise PartsError(gettext("Weight must be between %(least)s and %(most)s pounds",
+                                         least=least, most=most), ("pounds",))
+            return units.kg_from_pounds(int(typed["pounds"]))
+        wrong = tuple(p for p in self.parts if typed[p] and not _whole(typed[p]))
+        if wrong or (typed["feet"] and typed["inches"] and int(typed["inches"]) > 11):
+            raise PartsError(gettext("Enter your height in feet and inches, like 5 feet 9 "
+                                     "inches"), wrong or ("inches",))
+        inches = int(typed["feet"] or 0) * 12 + int(typed["inches"] or 0)
+        least, most = units.inch_range(low, high)
+        if not least <= inches <= most:
+            raise PartsError(gettext(
+                "Height must be between %(least_feet)s feet %(least_inches)s inches and "
+                "%(most_feet)s feet %(most_inches)s inches", least_feet=least // 12,
+                least_inches=least % 12, most_feet=most // 12, most_inches=most % 12),
+                self.parts)
+        return units.cm_from_inches(inches)
+
+
+MEASURE_PARTS = {
+    "height": {"us": ("feet", "inches"), "metric": ("",)},
+    "weight": {"us": ("pounds",), "metric": ("",)},
+}
+
+
+def measurement_units() -> str:
+    """The clinic's units: "us" (feet, inches, pounds; the default) or "metric"."""
+    return current_app.config["MEASUREMENT_UNITS"]
+
+
 _MISSING_DATE_PARTS = {
     ("day",): lambda: gettext("Date of birth must include a day"),
     ("month",): lambda: gettext("Date of birth must include a month"),
@@ -201,6 +265,8 @@ def field_for(question: Question) -> Field:
     if kind == "choice":
         return OneOfField(label, choices=_choices(question), validators=[Optional()],
                           message=own)
+    if question.measure:
+        return MeasureField(label, question=question)
     if kind == "int" and question.options:
         return OneOfField(label, choices=_choices(question, as_int=True), coerce=int,
                           validators=[Optional()], message=own)

@@ -138,6 +138,8 @@ class Question:
     error: str = ""
     # For a number typed in: what reads when it is not a whole number in range.
     error_invalid: str = ""
+    # "height" or "weight": typed in the clinic's units (units.py), stored in cm or kg.
+    measure: str = ""
 
     @property
     def values(self) -> tuple[str, ...]:
