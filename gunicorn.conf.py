@@ -42,7 +42,9 @@ def on_starting(server):
         server.log.warning("start-up checks: no answer from the database in %s s; serving "
                            "anyway (503 until it answers)", CHECK_SECONDS)
         return
-    said = (result.stderr.strip() or result.stdout.strip()).splitlines()
+    # The verdict is the last line: stdout when it passed, stderr (the Error: line) when not.
+    said = (result.stdout if result.returncode == 0 else result.stderr or result.stdout)
+    said = said.strip().splitlines()
     reason = said[-1] if said else f"exit status {result.returncode}"
     if result.returncode == 0:
         server.log.info("%s", reason)

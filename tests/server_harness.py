@@ -218,6 +218,43 @@ def add_staff_account(url: str, password: str, email: str = "staff@clinic.exampl
     return list(app.url_map.iter_rules())
 
 
+def first_answer(url: str, seconds: float, want: int | None = None) -> int:
+    """The status of /help within `seconds`: the first answer, or the first `want` (0: no
+    answer at all; else the last status seen)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    address = urlsplit(url)
+    deadline = time.monotonic() + seconds
+    status = 0
+    while time.monotonic() < deadline:
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=5)
+        try:
+            connection.request("GET", "/help")
+            status = connection.getresponse().status
+            if want is None or status == want:
+                return status
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.3)
+    return status
+
+
+@contextmanager
+def postgres_behind_a_relay() -> Iterator[tuple[Database, Relay]]:
+    """A fresh PostgreSQL database and a Relay to the server (the app is given
+    `Database(relay.url_for(database))`); both gone at the end."""
+    database = postgres_database()
+    relay = Relay(5432)
+    try:
+        yield database, relay
+    finally:
+        relay.close()
+        database.drop()
+
+
 class Relay:
     """A TCP relay on 127.0.0.1 to another loopback port (PostgreSQL). `cut()` closes every
     connection through it and refuses new ones, as a stopped database does; `restore()` listens

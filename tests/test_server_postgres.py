@@ -45,10 +45,11 @@ from server_harness import (
     POSTGRES_ADMIN,
     PRODUCTION_SECRET_KEY,
     Database,
-    Relay,
     add_staff_account,
+    first_answer,
     gunicorn,
     migrate,
+    postgres_behind_a_relay,
     postgres_database,
     production_environment,
     session_of,
@@ -364,15 +365,6 @@ OUTAGE_SECONDS = 10
 KILL_EVERY = 2
 
 
-def answers_within(url: str, seconds: float) -> int:
-    """The status of the first HTTP answer from /help within `seconds` (0: none)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            return Browser(url).get("/help", timeout=5).status
-        except OSError:
-            time.sleep(0.3)
-    return 0
 
 
 def test_the_server_rides_out_a_database_outage_while_workers_are_killed(tmp_path):
@@ -385,9 +377,7 @@ def test_the_server_rides_out_a_database_outage_while_workers_are_killed(tmp_pat
     problem = postgres_unavailable()
     if problem:
         pytest.skip(problem)
-    database = postgres_database()
-    relay = Relay(5432)
-    try:
+    with postgres_behind_a_relay() as (database, relay):
         env = production_environment(Database(relay.url_for(database)),
                                      RATELIMIT_NEW_DRAFT="10000 per hour")
         migrate(env)
@@ -414,7 +404,7 @@ def test_the_server_rides_out_a_database_outage_while_workers_are_killed(tmp_pat
                         killed.append(victim)
                         earlier = set(now)
                     # Still down: the workers booted during the outage answer (503).
-                    answered_during.append(answers_within(server.url, 30))
+                    answered_during.append(first_answer(server.url, 30))
                 finally:
                     relay.restore()
                 back = time.monotonic()
@@ -435,9 +425,6 @@ def test_the_server_rides_out_a_database_outage_while_workers_are_killed(tmp_pat
         assert "Exception in worker process" not in errors
         assert "Worker failed to boot" not in errors
         assert not re.search(r"incident [0-9a-f]{8}:", errors)
-    finally:
-        relay.close()
-        database.drop()
 
 
 # --- backups ------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import subprocess
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -24,16 +23,16 @@ from screener.extensions import db
 from screener.staff.accounts import ensure_demo_account
 
 from conftest import postgres_unavailable
-from http_browser import Browser
 from server_harness import (
     BIN,
     ROOT,
     Database,
-    Relay,
     app_environment,
+    first_answer,
     free_port,
     gunicorn,
     gunicorn_command,
+    postgres_behind_a_relay,
     postgres_database,
     production_environment,
     sqlite_database,
@@ -113,9 +112,7 @@ def test_gunicorn_starts_while_the_database_is_down_and_serves_once_it_is_back(t
     problem = postgres_unavailable()
     if problem:
         pytest.skip(problem)
-    database = postgres_database()
-    relay = Relay(5432)
-    try:
+    with postgres_behind_a_relay() as (database, relay):
         env = production_environment(Database(relay.url_for(database)))
         assert flask(env, "db", "upgrade").returncode == 0
         relay.cut()
@@ -126,24 +123,6 @@ def test_gunicorn_starts_while_the_database_is_down_and_serves_once_it_is_back(t
             assert server.process.poll() is None
         log = server.error_log.read_text()
         assert "serving anyway" in log and "Traceback" not in log
-    finally:
-        relay.close()
-        database.drop()
-
-
-def first_answer(url: str, seconds: float, want: int | None = None) -> int:
-    """The status of /help (the first one, or the first `want`) within `seconds`; 0: none."""
-    deadline = time.monotonic() + seconds
-    status = 0
-    while time.monotonic() < deadline:
-        try:
-            status = Browser(url).get("/help", timeout=5).status
-            if want is None or status == want:
-                return status
-        except OSError:
-            pass
-        time.sleep(0.3)
-    return status
 
 
 def test_a_production_worker_boots_without_the_database_and_refuses_a_demo_account(
