@@ -1,4 +1,4 @@
-# make run: set up and serve on http://127.0.0.1:5000 (make run PORT=5001: another port)
+# make run: set up and serve on http://127.0.0.1:5000 with the alerts worker beside it (make run PORT=5001: another port)
 # make test: the whole suite
 PYTHON ?= python3
 VENV := .venv
@@ -25,7 +25,10 @@ run: $(STAMP) catalogues pdf-libs
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed --count 200 --if-empty
 	$(BIN)/flask demo staff
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	@# The alerts worker runs beside the server (alerts are printed here while SMTP_URL is unset)
+	@# and stops with it.
+	$(BIN)/flask alerts work & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # WeasyPrint (the PDF consult summary) is pure Python from PyPI but lays text out with the
 # system's Pango, and needs a font.

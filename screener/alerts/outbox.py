@@ -150,14 +150,6 @@ def alert_for(submission_id: int) -> Alert | None:
     return db.session.scalar(select(Alert).where(Alert.submission_id == submission_id))
 
 
-def open_alerts(submission_ids: list[int]) -> dict[int, Alert]:
-    """The alerts of these submissions, by submission id (one query for a queue page)."""
-    if not submission_ids:
-        return {}
-    rows = db.session.scalars(select(Alert).where(Alert.submission_id.in_(submission_ids)))
-    return {alert.submission_id: alert for alert in rows}
-
-
 # --- the worker's side -------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -238,3 +230,37 @@ def outbox(limit: int = 50) -> dict[str, list[tuple[AlertMessage, Alert]]]:
         "sent": rows(AlertMessage.status == "sent",
                      order=(AlertMessage.sent_at.desc(), AlertMessage.id.desc())),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One line of a submission's alert history (the staff page words it)."""
+
+    at: datetime
+    what: str  # queued, sent, failing, waiting, escalated, acknowledged
+    channel: str = ""
+    purpose: str = ""
+    attempts: int = 0
+    error: str = ""
+    who: str = ""
+
+
+def history(alert: Alert) -> list[HistoryLine]:
+    lines = [HistoryLine(alert.created_at, "queued")]
+    for message in alert.messages:
+        fields = {"channel": message.channel, "purpose": message.purpose,
+                  "attempts": message.attempts, "error": message.last_error or ""}
+        if message.status == "sent":
+            lines.append(HistoryLine(message.sent_at, "sent", **fields))
+        elif message.last_error:
+            lines.append(HistoryLine(message.last_attempt_at or message.created_at, "failing",
+                                     **fields))
+        else:
+            lines.append(HistoryLine(message.created_at, "waiting", **fields))
+    if alert.escalated_at:
+        lines.append(HistoryLine(alert.escalated_at, "escalated"))
+    if alert.acknowledged_at:
+        user = db.session.get(User, alert.acknowledged_by) if alert.acknowledged_by else None
+        lines.append(HistoryLine(alert.acknowledged_at, "acknowledged",
+                                 who=user.email if user else ""))
+    return sorted(lines, key=lambda line: line.at)

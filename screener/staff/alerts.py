@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
 from .. import alerts
 from ..alerts.models import Alert
-from ..alerts.outbox import acknowledge, alert_for, open_alerts, outbox, queue_test_alert
+from ..alerts.outbox import (
+    acknowledge,
+    alert_for,
+    history,
+    outbox,
+    queue_test_alert,
+)
 from ..extensions import db
 from . import audit, bp
 from .forms import EmptyForm
@@ -22,15 +28,8 @@ from .queue import by_reference
 @bp.record_once
 def _set_up_alerts(state: Any) -> None:
     alerts.init_app(state.app)
-    state.app.add_template_global(alerts_on_page)
     state.app.add_template_global(alert_of)
-
-
-def alerts_on_page(rows: list[Any]) -> dict[int, Alert]:
-    """The alerts of a queue page's urgent rows: one query, kept for the rest of the request."""
-    if "alerts_on_page" not in g:
-        g.alerts_on_page = open_alerts([row.id for row in rows if row.urgent])
-    return g.alerts_on_page
+    state.app.add_template_global(history, "alert_history")
 
 
 def alert_of(submission_id: int) -> Alert | None:
