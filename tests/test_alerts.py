@@ -201,3 +201,14 @@ def test_the_outbox_is_for_admins_and_shows_errors_never_bodies(app):
     page = admin.get("/staff/admin/outbox").text
     assert "Failing (1)" in page and "Connection unexpectedly closed" in page
     assert "This is a test alert" not in page  # the body is never shown
+
+
+def test_without_smtp_url_the_worker_prints_the_alert(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["alerts", "test"]).exit_code == 0
+    printed = runner.invoke(args=["alerts", "work", "--once"])
+    assert printed.exit_code == 0
+    assert "no SMTP_URL set: printed, not mailed" in printed.output
+    assert "Subject: Test alert from the pre-screen" in printed.output
+    with app.app_context():
+        assert db.session.scalar(select(AlertMessage.status)) == "sent"

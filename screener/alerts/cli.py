@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from .outbox import queue_test_alert
-from .worker import work
+from .worker import run_once, work
 
 alerts = AppGroup("alerts", help="Urgent-submission alerts: the worker and a test alert.")
 
@@ -28,13 +28,10 @@ def work_command(once: bool) -> None:
     if not config["SMTP_URL"] and not config["ALERT_WEBHOOK_URL"] and config["PRODUCTION"]:
         click.echo("alerts: WARNING no SMTP_URL and no ALERT_WEBHOOK_URL: nobody is alerted",
                    err=True)
-    stop = threading.Event()
     if once:
-        stop.set()
-        from .worker import run_once
-
         run_once(config, config["ALERT_CLOCK"]())
         return
+    stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signal_number, lambda *_: stop.set())  # finish the message in hand
     click.echo("alerts: worker started", err=True)
