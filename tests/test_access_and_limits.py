@@ -15,9 +15,14 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
+import pyotp
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -27,13 +32,23 @@ from screener.extensions import db, limiter
 from screener.models import AuditEvent, Draft
 from screener.staff import accounts, auth
 
-from conftest import REDIS_URL, make_app, redis_unavailable
+from conftest import REDIS_URL, make_app, postgres_unavailable, redis_unavailable
 from flow_helpers import BASE, changed, csrf_token, post_page, walk
-from staff_helpers import install_clock, make_user, post_login, staff_client
+from http_browser import Browser
+from server_harness import (
+    Database,
+    add_staff_account,
+    app_environment,
+    gunicorn,
+    migrate,
+    postgres_database,
+)
+from staff_helpers import install_clock, make_user, page_token, post_login, staff_client
 
 LIMITS_PASSWORD = "rate limited pass phrase 5"
 pytestmark = pytest.mark.skipif(not BASE, reason="shared/design/personas.json not found")
 
+SESSION_ENDERS = ("staff.logout", "patient.finish")  # in this order, after every other route
 SENT_CANARY = "Zyxwq-Sent"  # a person who sent their answers
 DRAFT_CANARY = "Zyxwq-Draft"  # a person half-way, with a resume code
 
@@ -84,9 +99,10 @@ def test_no_other_browser_reaches_a_persons_answers_codes_or_references(app):
     tokens = {name: csrf_token(client.get("/resume").text) for name, client in visitors.items()}
 
     checked = 0
-    # Log-out last, so that the staff member stays logged in for the other routes.
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint == "staff.logout",
-                                                                 r.rule)):
+    # The routes that end a session last (staff log-out, the patient's "Finish and clear this
+    # device"), so that each browser keeps its session and form token for the other routes.
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (
+            SESSION_ENDERS.index(r.endpoint) if r.endpoint in SESSION_ENDERS else -1, r.rule)):
         for url in example_urls(rule, reference):
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 for name, client in visitors.items():
@@ -224,6 +240,185 @@ def test_a_redis_outage_falls_back_to_limits_in_memory_not_to_errors(tmp_path, m
         page = app.test_client().get("/")
         assert page.status_code == 200
     monkeypatch.setattr(limiter, "_storage_dead", False)
+
+
+# --- per-account limits under parallel requests (issue 19 #9) ---------------------------------
+#
+# Each attempt is counted before its password or code is checked, with one atomic increment in
+# the limiter's storage: of N attempts sent at the same moment, no more than the account limit
+# get their password or code checked (before, the limit was tested first and counted after the
+# check, so 16 parallel log-ins made 8 password checks against a limit of 5). The password and
+# code checks are counted from the audit trail: each check that fails leaves one row.
+
+PARALLEL_LIMIT = 5
+PARALLEL_PASSWORD = "parallel guessed pass phrase 9"
+
+
+def at_once(count: int, prepare, attempt) -> list:
+    """`prepare(i)` in each of `count` threads, then every `attempt(prepared)` at one moment."""
+    barrier = threading.Barrier(count)
+
+    def run(i: int):
+        prepared = prepare(i)
+        barrier.wait(timeout=120)
+        return attempt(prepared)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def failed_checks(app, detail: str) -> int:
+    with app.app_context():
+        return len(db.session.scalars(select(AuditEvent.id).where(
+            AuditEvent.action == "login_failed", AuditEvent.detail == detail)).all())
+
+
+@pytest.fixture
+def parallel_app(tmp_path, monkeypatch) -> Iterator:
+    """In-process, memory storage, the real (slow) password hash: the window between counting
+    and checking is as wide as in production."""
+    monkeypatch.setattr(limiter, "_key_prefix", "")
+    yield from make_app("sqlite", tmp_path, RATELIMIT_ENABLED=True,
+                        RATELIMIT_STORAGE_URI="memory://",
+                        RATELIMIT_KEY_PREFIX=f"screener-test-{secrets.token_hex(6)}",
+                        STAFF_LOGIN_LIMIT_PER_ADDRESS="1000 per minute",
+                        STAFF_LOGIN_LIMIT_PER_ACCOUNT=f"{PARALLEL_LIMIT} per minute")
+
+
+def test_parallel_log_ins_check_no_more_passwords_than_the_account_limit_in_memory(
+        parallel_app):
+    account = make_user(parallel_app, "guessed@clinic.example", password=PARALLEL_PASSWORD)
+
+    def prepare(i: int):
+        client = parallel_app.test_client()
+        return client, csrf_token(client.get("/staff/login").text), f"10.20.0.{i}"
+
+    def attempt(prepared) -> int:
+        client, token, address = prepared
+        return client.post("/staff/login", data={
+            "csrf_token": token, "email": account["email"], "password": "wrong password"},
+            environ_base={"REMOTE_ADDR": address}).status_code
+
+    statuses = at_once(16, prepare, attempt)
+    checks = failed_checks(parallel_app, "wrong password or disabled")
+    assert 1 <= checks <= PARALLEL_LIMIT, (checks, statuses)
+    assert sorted(statuses) == [200] * checks + [429] * (16 - checks)
+
+
+def test_parallel_codes_check_no_more_codes_than_the_account_limit_in_memory(parallel_app):
+    account = make_user(parallel_app, "coded@clinic.example", password=PARALLEL_PASSWORD,
+                        totp=True)
+    waiting = []
+    for _ in range(12):  # the password step, one after another (each succeeds)
+        client = parallel_app.test_client()
+        assert post_login(client, account["email"], PARALLEL_PASSWORD).status_code == 303
+        waiting.append((client, page_token(client, "/staff/login/code")))
+
+    def attempt(prepared) -> int:
+        client, token = prepared
+        return client.post("/staff/login/code", data={"csrf_token": token,
+                                                      "code": "000000"}).status_code
+
+    statuses = at_once(12, waiting.__getitem__, attempt)
+    checks = failed_checks(parallel_app, "wrong code")
+    assert 1 <= checks <= PARALLEL_LIMIT, (checks, statuses)
+    assert sorted(statuses) == [200] * checks + [429] * (12 - checks)
+
+
+@dataclass
+class ServedWithRedis:
+    url: str
+    database: Database
+
+    def sql(self, statement: str, *params: Any) -> list[tuple]:
+        import psycopg
+
+        plain = self.database.url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(plain, autocommit=True) as connection:
+            cursor = connection.execute(statement, params)
+            return cursor.fetchall() if cursor.description else []
+
+    def failed_checks(self, detail: str) -> int:
+        return self.sql("SELECT count(*) FROM audit_event WHERE action = 'login_failed' "
+                        "AND detail = %s", detail)[0][0]
+
+
+@pytest.fixture(scope="module")
+def served_with_redis(tmp_path_factory) -> Iterator[ServedWithRedis]:
+    """gunicorn with the shipped configuration and 4 workers, PostgreSQL, limits counted in
+    Redis (as a clinic runs it)."""
+    problem = redis_unavailable() or postgres_unavailable()
+    if problem:
+        pytest.skip(problem)
+    import redis
+
+    folder = tmp_path_factory.mktemp("limits-redis")
+    database = postgres_database()
+    prefix = f"screener-test-{secrets.token_hex(6)}"
+    env = app_environment(database, RATELIMIT_STORAGE_URI=REDIS_URL,
+                          RATELIMIT_KEY_PREFIX=prefix,
+                          STAFF_LOGIN_LIMIT_PER_ADDRESS="1000 per minute",
+                          STAFF_LOGIN_LIMIT_PER_ACCOUNT=f"{PARALLEL_LIMIT} per minute")
+    keys: list = []
+    try:
+        migrate(env)
+        add_staff_account(database.url, PARALLEL_PASSWORD, "guessed@clinic.example")
+        add_staff_account(database.url, PARALLEL_PASSWORD, "coded@clinic.example")
+        served = ServedWithRedis("", database)
+        served.sql("UPDATE user_account SET totp_secret = %s WHERE email = %s",  # set up
+                   pyotp.random_base32(), "coded@clinic.example")
+        with gunicorn(env, folder / "logs", workers=4) as server:
+            served.url = server.url
+            yield served
+    finally:
+        database.drop()
+        connection = redis.Redis.from_url(REDIS_URL)
+        keys = list(connection.scan_iter(f"*{prefix}*"))
+        if keys:
+            connection.delete(*keys)
+    assert keys, "the limits were not counted in Redis"
+
+
+@pytest.mark.server
+def test_parallel_log_ins_check_no_more_passwords_than_the_account_limit_in_redis(
+        served_with_redis):
+    def prepare(i: int):
+        browser = Browser(served_with_redis.url)
+        return browser, browser.get("/staff/login").token()
+
+    def attempt(prepared) -> int:
+        browser, token = prepared
+        return browser.post("/staff/login", [
+            ("csrf_token", token), ("email", "guessed@clinic.example"),
+            ("password", "wrong password")], timeout=60).status
+
+    statuses = at_once(16, prepare, attempt)
+    checks = served_with_redis.failed_checks("wrong password or disabled")
+    assert checks == PARALLEL_LIMIT, statuses  # one atomic INCR each: exactly the limit
+    assert sorted(statuses) == [200] * checks + [429] * (16 - checks)
+
+
+@pytest.mark.server
+def test_parallel_codes_check_no_more_codes_than_the_account_limit_in_redis(
+        served_with_redis):
+    waiting = []
+    for _ in range(12):  # the password step, one after another (each succeeds)
+        browser = Browser(served_with_redis.url)
+        reply = browser.post("/staff/login", [
+            ("csrf_token", browser.get("/staff/login").token()),
+            ("email", "coded@clinic.example"), ("password", PARALLEL_PASSWORD)], timeout=60)
+        assert (reply.status, reply.location) == (303, "/staff/login/code"), reply.body
+        waiting.append((browser, browser.get("/staff/login/code").token()))
+
+    def attempt(prepared) -> int:
+        browser, token = prepared
+        return browser.post("/staff/login/code", [("csrf_token", token), ("code", "000000")],
+                            timeout=60).status
+
+    statuses = at_once(12, waiting.__getitem__, attempt)
+    checks = served_with_redis.failed_checks("wrong code")
+    assert checks == PARALLEL_LIMIT, statuses
+    assert sorted(statuses) == [200] * checks + [429] * (12 - checks)
 
 
 # --- a reverse proxy in front (PROXY_HOPS) ----------------------------------------------------

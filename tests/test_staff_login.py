@@ -17,6 +17,7 @@ from screener.app import ConfigurationError
 from screener.extensions import db
 from screener.models import AuditEvent, RecoveryCode, User
 from screener.staff import accounts
+from screener.startup import refuse_demo_accounts
 
 from conftest import make_app
 from flow_helpers import session_payload, start
@@ -235,6 +236,11 @@ def test_a_wrong_current_password_changes_nothing(app, account):
     assert response.status_code == 200
     assert "Your current password is not right." in response.text
     assert post_login(app.test_client(), account["email"], PASSWORD).status_code == 303
+    with app.app_context():  # audited (U10), without what was typed
+        failure = db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "password_change_failed")).one()
+    assert failure.user_id == account["id"] and failure.outcome == "refused"
+    assert "not it at all" not in failure.detail
 
 
 def test_a_temporary_password_must_be_changed_before_anything_else(app):
@@ -536,6 +542,47 @@ def test_wrong_codes_count_against_the_account(limited_app, limiter_clock):
     assert statuses == [200] * 5 + [429]
 
 
+def change_password(client, current: str, new: str = "a brand new passphrase"):
+    url = "/staff/account/password"
+    return client.post(url, data={"csrf_token": page_token(client, url),
+                                  "current_password": current, "new_password": new,
+                                  "confirm_password": new})
+
+
+def test_wrong_current_passwords_count_against_the_account_like_log_ins(limited_app,
+                                                                        limiter_clock):
+    """Issue 19 #8: a session left open is not a way to guess the account's password."""
+    account = make_user(limited_app, totp=True)
+    client = log_in(limited_app, account)
+    for i in range(5):
+        wrong = change_password(client, f"guess number {i}")
+        assert wrong.status_code == 200 and "Your current password is not right." in wrong.text
+    right = change_password(client, PASSWORD)
+    assert right.status_code == 429 and "Too many attempts" in right.text  # not even checked
+    assert logged_in(client)  # refused, not logged out
+    failures = audit_actions(limited_app, user_id=account["id"],
+                             action="password_change_failed")
+    assert failures == ["password_change_failed"] * 5  # every wrong guess, none for the 429
+    # One budget for guessing the account's password, on either page.
+    assert post_login(limited_app.test_client(), account["email"], PASSWORD,
+                      REMOTE_ADDR="10.0.4.1").status_code == 429
+    limiter_clock[0] += 61
+    assert change_password(client, PASSWORD).status_code == 303
+    with limited_app.app_context():
+        stored = db.session.get(User, account["id"]).password_hash
+    assert accounts.password_matches(stored, "a brand new passphrase")
+
+
+def test_wrong_log_in_passwords_count_against_the_password_change_too(limited_app,
+                                                                     limiter_clock):
+    account = make_user(limited_app, totp=True)
+    client = log_in(limited_app, account)
+    for i in range(5):
+        assert post_login(limited_app.test_client(), account["email"], "wrong password",
+                          REMOTE_ADDR=f"10.0.5.{i}").status_code == 200
+    assert change_password(client, PASSWORD).status_code == 429
+
+
 # --- production ------------------------------------------------------------------------------
 
 def production_config(app) -> dict:
@@ -548,13 +595,19 @@ def production_config(app) -> dict:
 
 
 def test_production_refuses_to_start_while_the_demo_account_exists(app):
+    """The start-up check (`flask check`, gunicorn's master) refuses, and a production worker
+    (which does not query the database at boot) answers 503 meanwhile."""
     runner = app.test_cli_runner()
     assert runner.invoke(args=["demo", "staff"]).exit_code == 0
+    production = create_app(production_config(app))
     with pytest.raises(ConfigurationError, match="demo staff account"):
-        create_app(production_config(app))
+        refuse_demo_accounts(production)
+    assert production.test_client().get("/help").status_code == 503
     result = runner.invoke(args=["users", "disable", accounts.DEMO_EMAIL])
     assert result.exit_code == 0, result.output
-    create_app(production_config(app))  # starts now
+    started = create_app(production_config(app))
+    refuse_demo_accounts(started)  # starts now
+    assert started.test_client().get("/help").status_code == 200
 
 
 def test_in_production_the_session_cookie_is_secure_and_host_only(app):

@@ -5,27 +5,28 @@ change password, recovery codes. There is no sign-up: accounts come from
 from __future__ import annotations
 
 import hashlib
+import logging
+from dataclasses import dataclass
 
 from flask import (
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import RateLimitItem, parse_many
+from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 from ..extensions import db, limiter
 from . import audit, bp
 from .accounts import normalise_email, password_matches, password_problem, set_password
 from .auth import (
-    PENDING,
     authenticate,
     begin_second_factor,
     complete_login,
@@ -51,33 +52,91 @@ def _per_address() -> str:
     return current_app.config["STAFF_LOGIN_LIMIT_PER_ADDRESS"]
 
 
-def _per_account() -> str:
-    return current_app.config["STAFF_LOGIN_LIMIT_PER_ACCOUNT"]
-
-
-def _account_key() -> str:
-    """The account being tried: the typed email (hashed, so it is not in the limiter's
-    log line), or the account waiting for its code."""
-    pending = session.get(PENDING)
-    if request.endpoint != "staff.login" and isinstance(pending, dict):
-        account = str(pending.get("id", "")).partition(":")[0]
-    else:
-        account = normalise_email(request.form.get("email", ""))
-    return "staff-account:" + hashlib.sha256(account.encode()).hexdigest()[:24]
-
-
-def _failed(response) -> bool:
-    return bool(g.get("staff_login_failed"))
-
-
 address_limit = limiter.limit(_per_address, key_func=get_remote_address)
-account_limit = limiter.limit(_per_account, key_func=_account_key, deduct_when=_failed)
+
+
+# --- guesses per account ---------------------------------------------------------------------
+#
+# STAFF_LOGIN_LIMIT_PER_ACCOUNT bounds the guesses at one account's password (log-in and the
+# password change share one count) and, separately, at its codes. Each attempt is counted
+# *before* its password or code is checked, by one atomic increment per limit in the limiter's
+# storage (Redis INCR, or the in-memory counter under its lock): an attempt whose increment goes
+# past a limit is refused unchecked, so parallel requests cannot make more checks than the limit
+# (issue 19 #9; Flask-Limiter's deduct_when tests first and counts after the response).
+# An attempt that succeeds gives its count back: only wrong guesses use the budget up.
+
+log = logging.getLogger("screener")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The counters one attempt took (nothing when limits are off)."""
+
+    identity: tuple[str, ...] = ()
+    counted: tuple[RateLimitItem, ...] = ()
+
+    def give_back(self) -> None:
+        """The guess was right: it does not count against the account."""
+        for item in self.counted:
+            _count(item, self.identity, -1)
+
+
+def _account(kind: str, account: str) -> tuple[str, ...]:
+    """The counter's key: the account hashed, so no email address is in the limiter's store."""
+    digest = hashlib.sha256(account.encode()).hexdigest()[:24]
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    return (*([prefix] if prefix else []), "staff-account", kind, digest)
+
+
+def count_attempt(kind: str, account: str) -> Attempt | None:
+    """Count one guess at this account's password or code; None when a limit is reached (then
+    the guess must be refused without checking it). Limits are checked shortest window first,
+    and a refused attempt is not counted in the longer windows."""
+    if not (limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True)):
+        return Attempt()
+    identity = _account(kind, account)
+    counted = []
+    for item in sorted(parse_many(current_app.config["STAFF_LOGIN_LIMIT_PER_ACCOUNT"])):
+        if not _count(item, identity, 1):
+            log.info("ratelimit %s exceeded for a staff account's %s", item, kind)
+            return None
+        counted.append(item)
+    return Attempt(identity, tuple(counted))
+
+
+def _count(item: RateLimitItem, identity: tuple[str, ...], amount: int) -> bool:
+    """Add `amount` to the counter in one atomic step; True while it is within the limit. When
+    the storage (Redis) does not answer, the limiter's in-memory fallback counts meanwhile, as
+    for every other limit (it notices when Redis is back)."""
+    try:
+        return _add(limiter.limiter, item, identity, amount)
+    except Exception:
+        # Flask-Limiter's own switch to its in-memory fallback (and back, when Redis answers).
+        if limiter._storage_dead or limiter._fallback_limiter is None:
+            raise
+        log.warning("Rate limit storage unreachable - falling back to in-memory storage")
+        limiter._storage_dead = True
+        return _add(limiter.limiter, item, identity, amount)
+
+
+def _add(strategy: RateLimiter, item: RateLimitItem, identity: tuple[str, ...],
+         amount: int) -> bool:
+    if amount > 0:
+        return strategy.hit(item, *identity, cost=amount)
+    if isinstance(strategy, FixedWindowRateLimiter):  # the limiter's default strategy
+        strategy.storage.incr(item.key_for(*identity), item.get_expiry(), amount=amount)
+    return True
+
+
+def _too_many(template: str = "staff/login.html", **context):
+    message = gettext("Too many attempts. Wait a few minutes, then try again.")
+    context.setdefault("form", LoginForm())
+    return render_template(template, message=message, problem=message, **context), 429
 
 
 @bp.errorhandler(429)
 def too_many_attempts(error):
-    message = gettext("Too many attempts. Wait a few minutes, then try again.")
-    return render_template("staff/login.html", form=LoginForm(), message=message), 429
+    return _too_many()
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -94,14 +153,16 @@ def login():
 
 
 @address_limit
-@account_limit
 def _attempt_login(form: LoginForm):
+    attempt = count_attempt("password", normalise_email(form.email.data))
+    if attempt is None:
+        return _too_many()
     user, accepted = authenticate(form.email.data, form.password.data)
     if not accepted:
-        g.staff_login_failed = True
         login_failed(user, "wrong password or disabled" if user else "unknown account")
         message = gettext("The email address or password is not right.")
         return render_template("staff/login.html", form=form, message=message)
+    attempt.give_back()
     target = safe_next(form.next.data) or url_for("staff.queue")
     if needs_second_factor(user):
         begin_second_factor(user, target)
@@ -125,16 +186,18 @@ def login_code():
     return render_template("staff/login_code.html", form=form, message=message)
 
 
-@account_limit
 def _check_code(user, form: CodeForm):
     """A code from the app, or one of the person's recovery codes (a lost phone)."""
+    attempt = count_attempt("code", str(user.id))
+    if attempt is None:
+        return _too_many()
     code = form.code.data
     if not use_code(user, user.totp_secret, code) and not use_recovery_code(user, code):
-        g.staff_login_failed = True
         login_failed(user, "wrong code")
         message = gettext("That code is not right, or it was already used. Enter the code "
                           "your app shows now, or one of your recovery codes.")
         return render_template("staff/login_code.html", form=form, message=message)
+    attempt.give_back()
     target = pending_next() or url_for("staff.queue")
     complete_login(user)
     return redirect(target, code=303)
@@ -152,12 +215,14 @@ def login_setup():
     return _setup_page(user, form, during_login=True, failed=request.method == "POST")
 
 
-@account_limit
 def _confirm_setup(user, form: CodeForm):
+    attempt = count_attempt("code", str(user.id))
+    if attempt is None:
+        return _too_many()
     if not confirm_enrolment(user, form.code.data):
-        g.staff_login_failed = True
         login_failed(user, "wrong code at two-step setup")
         return _setup_page(user, form, during_login=True, failed=True)
+    attempt.give_back()
     codes = new_recovery_codes(user)
     target = pending_next() or url_for("staff.queue")
     complete_login(user)
@@ -197,9 +262,21 @@ def change_password():
     form = PasswordChangeForm()
     problem = None
     if form.validate_on_submit():
-        problem = _new_password_problem(form)
+        user = current_user._get_current_object()
+        # The current password is a guess at the account's password like a log-in (issue 19
+        # #8): counted in the same per-account budget before it is checked, and audited.
+        attempt = count_attempt("password", normalise_email(user.email))
+        if attempt is None:
+            return _too_many("staff/password.html", form=form)
+        if not password_matches(user.password_hash, form.current_password.data):
+            audit.record("password_change_failed", user.id, detail="wrong current password",
+                         outcome="refused")
+            db.session.commit()
+            problem = gettext("Your current password is not right.")
+        else:
+            attempt.give_back()
+            problem = _new_password_problem(form)
         if problem is None:
-            user = current_user._get_current_object()
             set_password(user, form.new_password.data)  # ends every other session
             audit.record("password_change", user.id)
             db.session.commit()
@@ -212,8 +289,7 @@ def change_password():
 
 
 def _new_password_problem(form: PasswordChangeForm) -> str | None:
-    if not password_matches(current_user.password_hash, form.current_password.data):
-        return gettext("Your current password is not right.")
+    """What is wrong with the new password (the current one was right)."""
     if form.new_password.data != form.confirm_password.data:
         return gettext("The two new passwords are not the same.")
     if form.new_password.data == form.current_password.data:
@@ -251,7 +327,11 @@ def replace_recovery_codes():
     form = CodeForm()
     failed = False
     if form.validate_on_submit():
+        attempt = count_attempt("code", str(user.id))  # the log-in's budget for codes
+        if attempt is None:
+            return _too_many("staff/new_recovery_codes.html", form=form, failed=True)
         if use_code(user, user.totp_secret, form.code.data):
+            attempt.give_back()
             codes = new_recovery_codes(user)
             db.session.commit()
             return _recovery_codes_page(codes, url_for("staff.account"))
