@@ -48,9 +48,21 @@ def page_of(url: str):
     return None
 
 
+def with_substances_used(answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers with `substances_used` as a person ticks it: the substances whose last use
+    is not "never", or "none" (the personas predate the question and give only last_use_*)."""
+    last_use = {k.removeprefix("last_use_"): v for k, v in answers.items()
+                if k.startswith("last_use_")}
+    if "substances_used" in answers or not last_use:
+        return answers
+    used = [substance for substance, when in last_use.items() if when != "never"]
+    return {**answers, "substances_used": used or ["none"]}
+
+
 def form_fields(ref, answers: dict[str, Any], units: str = "us") -> list[tuple[str, str]]:
     """The form fields a person would send on this page for these answers (a height and a
     weight typed in `units`, the clinic's MEASUREMENT_UNITS)."""
+    answers = with_substances_used(answers)
     fields: list[tuple[str, str]] = []
     for question in ref.page.questions:
         value = answers.get(question.id)

@@ -24,7 +24,7 @@ from test_spanish import GAD7_OFFICIAL, OFFICIAL_STEM, PHQ9_OFFICIAL, compile_ca
 from screener.extensions import db
 from screener.models import Submission
 
-from flow_helpers import changed, page_of, question_fields
+from flow_helpers import changed, page_of, question_fields, with_substances_used
 from wording import forbidden_phrases_es
 
 pytestmark = pytest.mark.browser
@@ -121,11 +121,11 @@ def with_chromium(work: Callable[[Any], None]) -> None:
 
 # --- a person, in Spanish ---------------------------------------------------------------------
 
-ANSWERS = changed(
+ANSWERS = with_substances_used(changed(
     reasons=["depression", "ptsd"],  # so the two PCL-5 pages are shown too
     ride_home="no", phq9_9=1, si_now="no",  # things to talk about, and crisis resources
     **{f"pcl5_{i}": i % 5 for i in range(1, 21)},
-)
+))
 
 
 class SpanishVisit:

@@ -547,3 +547,55 @@ def test_a_metric_clinic_asks_for_centimetres_and_kilograms(tmp_path):
                 assert f'value="{value}"' in response.text
         check = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get("/check").text))
         assert "Height 175 cm" in check and "Weight 350 kg" in check
+
+
+# --- substances in two steps --------------------------------------------------------------------
+
+LAST_USE_IDS = [q for q in PAGE_BY_KEY["substances/3"].question_ids]
+
+
+def test_someone_who_used_nothing_ticks_none_and_skips_the_when_page(app, client):
+    reach(client, "substances/2")
+    page = client.get("/q/substances/2").text
+    assert page.count('type="checkbox" id="substances_used-') == 9
+    assert 'name="last_use_' not in page
+    response = send(client, "substances/2", changed(substances_used=["none"]))
+    assert response.headers["Location"] == "/q/medicines/1"
+    stored = saved(app)
+    assert stored["substances_used"] == ["none"]
+    assert {qid: stored[qid] for qid in LAST_USE_IDS} == dict.fromkeys(LAST_USE_IDS, "never")
+    assert client.get("/q/substances/3").status_code == 302  # does not apply
+
+
+def test_when_is_asked_only_for_what_was_ticked_without_never(app, client):
+    reach(client, "substances/2")
+    ticked = changed(substances_used=["cannabis", "pcp"])
+    assert send(client, "substances/2", ticked).headers["Location"] == "/q/substances/3"
+    page = client.get("/q/substances/3").text
+    assert sorted(set(re.findall(r'name="(last_use_\w+)"', page))) == [
+        "last_use_cannabis", "last_use_pcp"]
+    assert 'value="never"' not in page
+    assert "Cannabis" in page and "Cocaine" not in page
+    response = send(client, "substances/3", changed(last_use_cannabis="never",
+                                                   last_use_pcp="within_30_days"))
+    assert errors(response) == ["Choose when you last used “Cannabis”"]
+    response = send(client, "substances/3", changed(last_use_cannabis="within_12_months",
+                                                   last_use_pcp="more_than_12_months"))
+    assert response.status_code == 303
+    stored = saved(app)
+    assert stored["last_use_cannabis"] == "within_12_months"
+    assert stored["last_use_pcp"] == "more_than_12_months"
+    assert stored["last_use_cocaine_or_meth"] == "never"
+    # Unticking one later stores "never" for it again.
+    assert send(client, "substances/2", changed(substances_used=["pcp"])).status_code == 303
+    stored = saved(app)
+    assert stored["last_use_cannabis"] == "never"
+    assert stored["last_use_pcp"] == "more_than_12_months"
+
+
+def test_none_of_these_is_on_its_own_on_the_substances_page(client):
+    reach(client, "substances/2")
+    response = send(client, "substances/2", changed(substances_used=["none", "cannabis"]))
+    assert errors(response) == ["Choose “None of these” on its own, or the options that apply"]
+    response = send(client, "substances/2", changed(substances_used=[]))  # nothing ticked
+    assert errors(response) == ["Choose the ones you have ever used, or “None of these”"]

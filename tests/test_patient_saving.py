@@ -319,7 +319,7 @@ def test_save_for_later_still_reports_wrong_values(client):
     url = start(client)
     response = post_page(client, url, [("email", "not-an-email")], action="later")
     assert "resume-code" not in response.text
-    assert "Enter an email address like name@example.com" in response.text
+    assert "Enter an email address in the correct format, like name@example.com" in response.text
 
 
 def test_save_for_later_with_a_crisis_answer_shows_help_with_the_code(client):

@@ -28,7 +28,7 @@ from screener.models import Draft, Submission
 from screener.questionnaire.definitions import GAD7, GAD7_ITEMS, PHQ9, PHQ9_ITEMS, QUESTIONS
 from screener.rules import RULES
 
-from flow_helpers import BASE, changed, csrf_token, post_page, walk
+from flow_helpers import BASE, changed, csrf_token, post_page, walk, with_substances_used
 from wording import ALLOWED_PHRASES_ES, forbidden_phrases_es
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -325,7 +325,7 @@ def test_a_spanish_walk_through_stores_language_neutral_answers(app, client):
     assert send(client).status_code == 303
 
     stored = latest_submission(app)
-    assert stored.answers == BASE  # option values, never Spanish words
+    assert stored.answers == with_substances_used(BASE)  # option values, never Spanish words
     assert stored.language == "es"
     with app.app_context():
         draft = db.session.scalars(select(Draft).order_by(Draft.created_at.desc())).first()
@@ -346,7 +346,7 @@ def test_spanish_and_english_store_exactly_the_same_answers_and_flags(app):
 
     assert in_english.id != in_spanish.id
     assert (in_english.language, in_spanish.language) == ("en", "es")
-    assert in_spanish.answers == in_english.answers == answers
+    assert in_spanish.answers == in_english.answers == with_substances_used(answers)
     assert in_spanish.scores == in_english.scores
     assert [(f["rule_id"], f["patient_text"]) for f in in_spanish.flags] == [
         (f["rule_id"], f["patient_text"]) for f in in_english.flags]

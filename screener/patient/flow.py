@@ -97,15 +97,30 @@ def progress(ref: PageRef, pages: list[PageRef]) -> tuple[int, int]:
 
 def prune(answers: dict[str, Any]) -> dict[str, Any]:
     """Remove answers to questions that are no longer asked (repeatedly, for chains such as
-    sex at birth -> could become pregnant -> pregnant)."""
+    sex at birth -> could become pregnant -> pregnant). A question with an `unasked_value`
+    holds it instead, once the answers its condition reads are given; when it is asked, that
+    value (never offered) is no answer."""
     kept = dict(answers)
     while True:
         reader = Answers(kept)
-        gone = [qid for qid in kept if qid in QUESTIONS and not is_asked(QUESTIONS[qid], reader)]
-        if not gone:
+        changed = False
+        for qid, question in QUESTIONS.items():
+            asked = is_asked(question, reader)
+            if asked:
+                wanted = None if kept.get(qid) in question.unoffered else kept.get(qid)
+            elif question.unasked_value is not None and all(
+                    reader.answered(q) for q in question.asked_when.questions):
+                wanted = question.unasked_value
+            else:
+                wanted = None
+            if wanted is None and qid in kept:
+                del kept[qid]
+                changed = True
+            elif wanted is not None and kept.get(qid) != wanted:
+                kept[qid] = wanted
+                changed = True
+        if not changed:
             return kept
-        for qid in gone:
-            del kept[qid]
 
 
 def merge_page(saved: dict[str, Any], ref: PageRef, posted: dict[str, Any]) -> dict[str, Any]:

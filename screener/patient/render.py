@@ -130,7 +130,7 @@ def question_view(question: Question) -> QuestionView:
     choices = tuple(
         Choice(f"{question.id}-{i}", option.value, gettext(option.label),
                option.value == question.exclusive)
-        for i, option in enumerate(question.options)
+        for i, option in enumerate(question.offered)
     ) if question.kind in ("choice", "multi", "int") else ()
     parts = input_parts(question)
     hint = gettext(question.hint) if question.hint else ""

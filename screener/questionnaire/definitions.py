@@ -694,6 +694,18 @@ MENTAL_HEALTH = Section(
 
 # --- 12. Alcohol and other substances ---------------------------------------------------------
 _DRINKS = When("auditc_1", "gt", 0)
+DRUGS = (  # the value in substances_used, and the id of its question last_use_<value>
+    ("ketamine_nonmedical", N_("Ketamine, not as part of medical care")),
+    ("pcp", N_("PCP (angel dust)")),
+    ("cocaine_or_meth", N_("Cocaine or methamphetamine (meth)")),
+    ("nonprescribed_stimulants",
+     N_("Stimulants not prescribed to you (such as someone else's ADHD medicine)")),
+    ("opioids_nonprescribed", N_("Opioids not prescribed to you, or heroin")),
+    ("sedatives_nonprescribed", N_("Sedatives or sleeping pills not prescribed to you")),
+    ("cannabis", N_("Cannabis")),
+    ("hallucinogens", N_("Hallucinogens (such as LSD or mushrooms)")),
+)
+NONE_OF_THESE = Option("none", N_("None of these"))
 SUBSTANCES = Section(
     "substances",
     12,
@@ -715,41 +727,37 @@ SUBSTANCES = Section(
                   numbered(N_("Never"), N_("Less than monthly"), N_("Monthly"), N_("Weekly"),
                            N_("Daily or almost daily")), asked_when=_DRINKS,
                   error=N_("Choose how often you have six or more drinks on one occasion")),
-        ), N_("Alcohol"),
-           why=N_("Alcohol changes how ketamine affects you. Honest answers help keep you safe; "
-                  "they are not shared with anyone outside the clinic.")),
-        Page((
-            Question("last_use_ketamine_nonmedical", "choice",
-                     N_("Ketamine, not as part of medical care"), LAST_USE,
-                     error=LAST_USE_ERROR),
-            Question("last_use_pcp", "choice", N_("PCP (angel dust)"), LAST_USE,
-                     error=LAST_USE_ERROR),
-            Question("last_use_cocaine_or_meth", "choice",
-                     N_("Cocaine or methamphetamine (meth)"), LAST_USE,
-                     error=LAST_USE_ERROR),
-            Question("last_use_nonprescribed_stimulants", "choice",
-                     N_("Stimulants not prescribed to you (such as someone else's ADHD "
-                        "medicine)"), LAST_USE,
-                     error=LAST_USE_ERROR),
-            Question("last_use_opioids_nonprescribed", "choice",
-                     N_("Opioids not prescribed to you, or heroin"), LAST_USE,
-                     error=LAST_USE_ERROR),
-            Question("last_use_sedatives_nonprescribed", "choice",
-                     N_("Sedatives or sleeping pills not prescribed to you"), LAST_USE,
-                     error=LAST_USE_ERROR),
-            Question("last_use_cannabis", "choice", N_("Cannabis"), LAST_USE,
-                     error=LAST_USE_ERROR),
-            Question("last_use_hallucinogens", "choice",
-                     N_("Hallucinogens (such as LSD or mushrooms)"), LAST_USE,
-                     error=LAST_USE_ERROR),
             yn("substance_problem_self",
                N_("Have you been worried about your own use of alcohol or drugs, or has someone "
                   "told you to cut down?"),
                error=N_("Choose whether you have been worried about your own use of alcohol or "
                         "drugs, or someone told you to cut down")),
-        ), N_("When did you last use these?"),
-           why=N_("Some drugs change how ketamine affects you, or need extra care. Honest answers "
-                  "help keep you safe; they are not shared with anyone outside the clinic.")),
+        ), N_("Alcohol"),
+           why=N_("Alcohol changes how ketamine affects you. Honest answers help keep you safe; "
+                  "they are not shared with anyone outside the clinic.")),
+        Page((
+            Question("substances_used", "multi", N_("Have you ever used any of these?"),
+                     (*(Option(value, label) for value, label in DRUGS), NONE_OF_THESE),
+                     hint=N_("Choose all that apply."),
+                     exclusive="none",
+                     error=N_("Choose the ones you have ever used, or “None of these”")),
+        ), N_("Drugs"),
+           why=N_("Some drugs change how ketamine affects you. Your answers stay with the "
+                  "clinic.")),
+        Page(tuple(
+            # Asked only for what was ticked; "never" is stored for the rest, so the rules
+            # always read all eight (questionnaire.md section 12).
+            Question(f"last_use_{value}", "choice", label, LAST_USE, error=LAST_USE_ERROR,
+                     asked_when=When("substances_used", "contains", value),
+                     unoffered=("never",), unasked_value="never")
+            for value, label in DRUGS
+        ), N_("When did you last use them?"),
+           why=N_("How recently matters more than how often: some drugs still change how "
+                  "ketamine affects you weeks later.")),
+    ),
+    contract_order=(
+        "auditc_1", "auditc_2", "auditc_3", "substances_used",
+        *(f"last_use_{value}" for value, _label in DRUGS), "substance_problem_self",
     ),
 )
 

@@ -255,7 +255,7 @@ def _option_label(field: Field, value: str) -> str:
 
 def _choices(question: Question, as_int: bool = False) -> list[tuple[Any, Any]]:
     return [SelectChoice(int(o.value) if as_int else o.value, lazy_gettext(o.label))
-            for o in question.options]
+            for o in question.offered]
 
 
 def field_for(question: Question) -> Field:

@@ -140,10 +140,20 @@ class Question:
     error_invalid: str = ""
     # "height" or "weight": typed in the clinic's units (units.py), stored in cm or kg.
     measure: str = ""
+    # Values that may be stored but are never offered as a choice (last_use_*: "never").
+    unoffered: tuple[str, ...] = ()
+    # Stored when the question is not asked, once the answers its condition reads are given
+    # (last_use_*: "never" for a substance not ticked); otherwise nothing is stored.
+    unasked_value: Any = None
 
     @property
     def values(self) -> tuple[str, ...]:
         return tuple(o.value for o in self.options)
+
+    @property
+    def offered(self) -> tuple[Option, ...]:
+        """The options a person chooses from."""
+        return tuple(o for o in self.options if o.value not in self.unoffered)
 
     def option_label(self, value: Any) -> str:
         for option in self.options:
