@@ -23,7 +23,7 @@ from screener.rules import SEVERITIES, evaluate
 from screener.staff.summary import css_string, page_css
 
 import browser_support
-from browser_support import new_context
+from browser_support import new_context, staff_log_in
 from flow_helpers import csrf_token, personas
 from staff_helpers import (
     PASSWORD,
@@ -309,17 +309,13 @@ def test_chromium_prints_the_summary_with_the_header_on_every_page(summary_serve
     from axe_playwright_python.sync_playwright import Axe
 
     server = summary_server
-    make_user(server.app, "summary-browser@clinic.example")
+    account = make_user(server.app, "summary-browser@clinic.example", totp=True)
     reference = submit_answers(server.app, rich_answers())
 
     def print_it(chromium):
         context = new_context(chromium, server, width=1280, height=900)
         page = context.new_page()
-        page.goto("/staff/login")
-        page.fill("#email", "summary-browser@clinic.example")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/staff/")
+        staff_log_in(page, account["email"], PASSWORD, account["totp_secret"])
         page.goto(f"/staff/submissions/{reference}/summary?paper=a4")
         assert page.get_by_role("button", name="Print").is_visible()  # shown by summary.js
         results = Axe().run(page)

@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from screener.extensions import db
 from screener.staff.seed import seed
 
-from browser_support import ARTIFACTS, new_context, serve
+from browser_support import ARTIFACTS, new_context, serve, staff_log_in
 from staff_helpers import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -30,18 +30,16 @@ def staff_site(staff_server):
     with staff_server.app.app_context():
         seed(60, seed_value=11)
         db.session.remove()
-    make_user(staff_server.app, "browser-staff@clinic.example")
     return staff_server
 
 
 def logged_in_page(browser, server, width: int, height: int):
     context = new_context(browser, server, width=width, height=height)
     page = context.new_page()
-    page.goto("/staff/login")
-    page.fill("#email", "browser-staff@clinic.example")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/staff/")
+    # An account of its own for each page: a code is accepted once, so several log-ins of one
+    # account within 30 seconds would have to wait for new codes.
+    account = make_user(server.app, f"browser-{width}x{height}@clinic.example", totp=True)
+    staff_log_in(page, account["email"], PASSWORD, account["totp_secret"])
     return context, page
 
 
