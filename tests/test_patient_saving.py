@@ -259,8 +259,11 @@ def test_production_refuses_to_start_with_the_demo_account(monkeypatch, tmp_path
         db.create_all()
         ensure_demo_account("a-demo-password")
     monkeypatch.setenv("SCREENER_CONFIG", "production")
+    # The check runs once before serving (`flask check`, gunicorn's master), not in create_app.
+    from screener.startup import refuse_demo_accounts
+
     with pytest.raises(ConfigurationError, match="demo"):
-        create_app({"SECRET_KEY": "k" * 48, "SQLALCHEMY_DATABASE_URI": url})
+        refuse_demo_accounts(create_app({"SECRET_KEY": "k" * 48, "SQLALCHEMY_DATABASE_URI": url}))
 
 
 def test_migrations_create_the_same_schema_as_the_models(tmp_path):

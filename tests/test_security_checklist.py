@@ -161,7 +161,7 @@ def test_a_bottom_blood_pressure_number_above_the_top_one_gets_a_message(client)
     url = walk(client, answers, stop_at="heart/1")
     page = post_page(client, url, form_fields(PAGE_BY_KEY["heart/1"], answers))
     assert page.status_code == 200
-    assert "The bottom number must be lower than the top number" in page.text
+    assert "bottom number must be lower than the top number" in page.text
     assert 'value="130"' in page.text
 
 
