@@ -99,10 +99,14 @@ def _begin(draft: Draft | None):
     if draft is None or draft.submission_id is not None:
         language = str(get_locale())
         draft = new_draft(_lifetime(), language=language)
+        # Where to go is worked out before the session changes: if the database fails here,
+        # the 503 page keeps the old session (and its form token) for the next press.
+        target = _where_next(draft)
         session.clear()
         session.permanent = True
         session["draft"] = draft.id
         session["lang"] = language
+        return redirect(target, code=303)
     return redirect(_where_next(draft), code=303)
 
 
