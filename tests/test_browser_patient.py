@@ -396,7 +396,8 @@ def test_full_flow_without_javascript(browser, live_server):
 
     answered = walk_to_check(page, answers, visit, before=before)
     # Change one answer from the check page and come back to it.
-    page.locator('a[href*="/q/phq9/1?return=check"]').click()
+    page.locator("#section-phq9 > summary").click()
+    page.locator('a[href*="/q/phq9/1?return=check&answer=phq9_difficulty"]').click()
     page.wait_for_url(re.compile(r"/q/phq9/1\?return=check"))
     choose(page, "phq9_difficulty", "extremely")
     press(page, "Save and return to check your answers")
@@ -689,3 +690,50 @@ def test_substances_in_two_steps_in_chromium(browser, live_server, javascript):
     if mirror:
         mirror.context.close()
     context.close()
+
+
+IN_VIEW = """id => { const r = document.getElementById(id).getBoundingClientRect();
+                     return r.top >= -1 && r.bottom <= window.innerHeight + 1; }"""
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_check_page_changes_one_answer_and_comes_back_to_it(browser, live_server, javascript):
+    """Check your answers: folded sections (at most half the old height at 390 px), a Change
+    link on every answer that opens its page at that question and comes back to that row."""
+    answers = persona("P01")
+    context = new_context(browser, live_server, javascript=javascript)
+    page = context.new_page()
+    mirror = None if javascript else NoScriptMirror(browser, live_server)
+    visit = Visit(page, mirror=mirror, only={"check, folded", "check, about you changed"})
+    begin(page, visit)
+    walk_http_until_check(page, answers)
+    visit.check("check, folded")
+    assert page_height(page) <= BEFORE_PX["check"] / 2, page_height(page)
+    assert page.locator("details.answer-section[open]").count() == 0
+    page.locator("#section-about_you > summary").click()
+    rows = page.locator("#section-about_you .answer-row")
+    assert rows.count() == rows.locator("a", has_text="Change").count() >= 10
+    link = page.get_by_role("link", name="Change Date of birth", exact=True)
+    with page.expect_navigation():
+        link.click()
+    assert page_of(page.url).key == "about_you/1" and page.url.endswith("#date_of_birth-month")
+    if javascript:
+        assert page.evaluate("document.activeElement.id") == "date_of_birth-month"
+    assert page.evaluate(IN_VIEW, "date_of_birth-month")
+    page.locator("#date_of_birth-month").fill("1")
+    press(page, "Save and return to check your answers")
+    assert urlsplit(page.url).path == "/check" and page.url.endswith("#answer-date_of_birth")
+    assert page.locator("#section-about_you").get_attribute("open") is not None
+    assert page.evaluate(IN_VIEW, "answer-date_of_birth")
+    assert "January 16, 1983" in page.locator("#answer-date_of_birth").inner_text()
+    visit.check("check, about you changed")
+    if mirror:
+        mirror.context.close()
+    context.close()
+
+
+def walk_http_until_check(page, answers) -> None:
+    while (ref := page_of(page.url)) is not None:
+        answer_page(page, ref, answers)
+        press(page, "Continue")
+    assert urlsplit(page.url).path == "/check", page.url

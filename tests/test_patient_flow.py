@@ -184,11 +184,31 @@ def test_check_page_lists_answers_with_change_links_that_return(client):
     walk(client, BASE)
     page = client.get("/check")
     assert "Check your answers" in page.text
-    assert 'href="/q/about_you/1?return=check#q-first_name"' in page.text
-    response = post_page(client, "/q/about_you/1?return=check",
+    assert 'href="/q/about_you/1?return=check&amp;answer=first_name#first_name"' in page.text
+    response = post_page(client, "/q/about_you/1?return=check&answer=first_name",
                          form_fields(PAGE_BY_KEY["about_you/1"], changed(first_name="Sam")))
-    assert response.headers["Location"] == "/check"
+    assert response.headers["Location"] == "/check?open=about_you#answer-first_name"
     assert "Sam" in client.get("/check").text
+
+
+def test_every_answer_on_the_check_page_has_its_own_change_link(client):
+    walk(client, changed(substances_used=["cannabis"], last_use_cannabis="within_3_months"))
+    page = client.get("/check").text
+    rows = re.findall(r'<div class="answer-row" id="answer-(\w+)">(.*?)</div>', page, re.S)
+    assert len(rows) > 80
+    for question_id, row in rows:
+        link = re.search(r'<a href="/q/(\w+)/(\d)\?return=check&amp;answer=(\w+)#([\w-]+)">'
+                         r'Change<span class="visually-hidden"> ([^<]+)</span></a>', row)
+        assert link, row
+        assert link[3] == question_id and link[4].startswith(("q-", question_id))
+        assert question_id in PAGE_BY_KEY[f"{link[1]}/{link[2]}"].question_ids
+        target = client.get(f"/q/{link[1]}/{link[2]}?return=check&answer={question_id}").text
+        assert f'id="{link[4]}"' in target, (question_id, link[4])  # the link's anchor exists
+    # Sections are folded; only the one asked for comes back open.
+    assert page.count('<details class="answer-section"') >= 12 and " open>" not in page
+    opened = client.get("/check?open=heart").text
+    assert re.findall(r'<details class="answer-section" id="section-(\w+)" open>', opened) == [
+        "heart"]
 
 
 def test_change_that_opens_new_pages_leads_through_them_before_check(client):

@@ -129,6 +129,7 @@ class AnswerRow:
     label: str
     value: str | list[str]
     page: PageRef
+    input_id: str  # where its Change link puts the cursor on the question's page
 
 
 def answer_rows(answers: dict[str, Any]) -> list[tuple[Any, list[AnswerRow]]]:
@@ -140,7 +141,8 @@ def answer_rows(answers: dict[str, Any]) -> list[tuple[Any, list[AnswerRow]]]:
         for question in ref.page.questions:
             if is_asked(question, reader) and (question.kind != "bool" or question.id in answers):
                 rows.append(AnswerRow(question, question_label(question),
-                                      answer_text(question, answers.get(question.id)), ref))
+                                      answer_text(question, answers.get(question.id)), ref,
+                                      first_input_id(question, None)))
     return list(grouped.values())
 
 

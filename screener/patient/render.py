@@ -61,6 +61,8 @@ def first_input_id(question: Question, field: Any) -> str:
     """The input an error summary link leads to: the first wrong box, or the first option."""
     if question.kind in ("choice", "multi") or (question.kind == "int" and question.options):
         return f"{question.id}-0"
+    if question.kind == "trials":
+        return f"q-{question.id}"  # the list of rows (there may be none)
     parts = input_parts(question)
     if parts:
         wrong = getattr(field, "error_parts", ()) or [part.name for part in parts]

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired
 from ..extensions import db, limiter
 from ..hardening import database_unavailable, roll_back
 from ..models import Draft, Submission, utcnow
-from ..questionnaire import QUESTIONNAIRE, Answers
+from ..questionnaire import QUESTIONNAIRE, QUESTIONS, SECTION_OF, Answers
 from ..questionnaire.forms import page_form, required_message
 from ..rules import SUICIDE_FAMILY, Settings
 from . import bp
@@ -213,7 +213,14 @@ def _after_save(ref: PageRef, draft: Draft) -> str:
     pages = applicable_pages(answers)
     missing = first_incomplete(answers, draft.pages_done, pages)
     if _returning():
-        return _step_url(missing, **{"return": "check"}) if missing else url_for("patient.check")
+        changed = request.args.get("answer")
+        changed = changed if changed in QUESTIONS else None
+        if missing:
+            return _step_url(missing, **{"return": "check", "answer": changed})
+        # Back to the row that was changed, in its section (opened).
+        anchor = f"answer-{changed}" if changed else f"section-{ref.section.id}"
+        section = SECTION_OF[changed].id if changed else ref.section.id
+        return url_for("patient.check", open=section, _anchor=anchor)
     following = neighbours(ref, pages)[1]
     if following is not None:
         return _step_url(following)
@@ -334,7 +341,8 @@ def check():
     if first_incomplete(Answers(draft.answers), draft.pages_done):
         return redirect(_where_next(draft))
     return render_template("patient/check.html", sections=answer_rows(draft.answers),
-                           form=FlaskForm(), step_url=_step_url)
+                           form=FlaskForm(), step_url=_step_url,
+                           open_section=request.args.get("open"))
 
 
 @bp.route("/submit", methods=["POST"])

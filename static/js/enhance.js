@@ -63,6 +63,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     var summary = document.querySelector(".error-summary");
     if (summary) { summary.focus(); }
+    // A Change link from the check page names the answer's input: put the cursor there.
+    var target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (!summary && target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) { target.focus(); }
     var forms = document.querySelectorAll("form");
     for (var i = 0; i < forms.length; i++) {
       (function (form) {
