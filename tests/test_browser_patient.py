@@ -737,3 +737,23 @@ def walk_http_until_check(page, answers) -> None:
         answer_page(page, ref, answers)
         press(page, "Continue")
     assert urlsplit(page.url).path == "/check", page.url
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_resume_code_has_a_copy_button_with_javascript(browser, live_server, javascript):
+    context = new_context(browser, live_server, javascript=javascript)
+    if javascript:
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    begin(page, Visit(page, only=set()))
+    press(page, "Save and finish later")
+    code = page.locator(".resume-code").inner_text().strip()
+    button = page.get_by_role("button", name="Copy the code", exact=True)
+    if javascript:
+        button.click()
+        assert page.evaluate("navigator.clipboard.readText()") == code
+        assert "Copied" in page.locator(".copy-status").inner_text()
+        assert not axe_report(page)
+    else:
+        assert button.count() == 0  # hidden: nothing to press without JavaScript
+    context.close()

@@ -89,6 +89,19 @@
         setTimeout(function () { button.disabled = true; }, 0);
       });
     }
+    // "Copy the code": shown only where the browser can copy (no storage of our own).
+    var copy = document.querySelectorAll("[data-copy]");
+    for (var c = 0; c < copy.length; c++) {
+      if (!navigator.clipboard) { break; }
+      copy[c].hidden = false;
+      copy[c].addEventListener("click", function (event) {
+        var button = event.currentTarget;
+        var text = document.getElementById(button.getAttribute("data-copy")).textContent.trim();
+        navigator.clipboard.writeText(text).then(function () {
+          button.parentNode.querySelector(".copy-status").textContent = button.getAttribute("data-copied");
+        });
+      });
+    }
     var print = document.querySelectorAll("[data-print]");
     for (var k = 0; k < print.length; k++) {
       print[k].hidden = false;
