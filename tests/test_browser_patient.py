@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -576,6 +577,32 @@ def test_enter_in_a_text_field_of_the_antidepressant_page_continues(browser, liv
     assert page_of(page.url).key == "treatments/2", f"still on {page.url} with {rows} rows"
 
 
+@contextmanager
+def person(browser, server, javascript: bool, checked: set[str]):
+    """A person at the start page with JavaScript on or off; the pages named in `checked` are
+    checked (axe-core ...) when the test calls visit.check. Yields (page, visit)."""
+    context = new_context(browser, server, javascript=javascript)
+    mirror = None if javascript else NoScriptMirror(browser, server)
+    page = context.new_page()
+    visit = Visit(page, mirror=mirror, only=checked)
+    try:
+        begin(page, visit)
+        yield page, visit
+        assert_only_local_requests(context, *([mirror.context] if mirror else []))
+    finally:
+        if mirror:
+            mirror.context.close()
+        context.close()
+
+
+def walk_until(page, answers: dict[str, Any], key: str | None = None) -> None:
+    """Answer and continue until the page `key` (or, without one, the check page)."""
+    while (ref := page_of(page.url)) is not None and ref.key != key:
+        answer_page(page, ref, answers)
+        press(page, "Continue")
+    assert key or urlsplit(page.url).path == "/check", page.url
+
+
 def latest_draft_answers(server) -> dict[str, Any]:
     from screener.models import Draft
 
@@ -589,11 +616,12 @@ def test_date_of_birth_and_us_units_in_chromium(browser, live_server, javascript
     feet, inches and pounds: a wrong box is named and marked, and the stored answers are the
     same ISO date, centimetres and kilograms as before."""
     answers = persona("P01")
-    context = new_context(browser, live_server, javascript=javascript)
-    page = context.new_page()
-    mirror = None if javascript else NoScriptMirror(browser, live_server)
-    visit = Visit(page, mirror=mirror, only={"date without a year", "feet and inches wrong"})
-    begin(page, visit)
+    with person(browser, live_server, javascript, {"date without a year",
+                                                   "feet and inches wrong"}) as (page, visit):
+        check_date_and_units(page, visit, answers, live_server)
+
+
+def check_date_and_units(page, visit, answers, live_server) -> None:
     assert page.locator(".part-inputs input").evaluate_all(
         "inputs => inputs.map(i => i.id)") == [
         "date_of_birth-month", "date_of_birth-day", "date_of_birth-year"]
@@ -626,10 +654,6 @@ def test_date_of_birth_and_us_units_in_chromium(browser, live_server, javascript
     stored = latest_draft_answers(live_server)
     assert {k: stored[k] for k in ("date_of_birth", "height_cm", "weight_kg")} == {
         k: answers[k] for k in ("date_of_birth", "height_cm", "weight_kg")}
-    assert_only_local_requests(context, *([mirror.context] if mirror else []))
-    if mirror:
-        mirror.context.close()
-    context.close()
 
 
 # Heights at 390 px for P01 (who used no drug), measured on the code before issue 22 (1206138).
@@ -640,25 +664,19 @@ def page_height(page) -> int:
     return page.evaluate("document.documentElement.scrollHeight")
 
 
-def walk_http_until(page, server, answers, key: str) -> None:
-    """Fill the pages before `key` quickly, the way the browser would post them."""
-    while (ref := page_of(page.url)).key != key:
-        answer_page(page, ref, answers)
-        press(page, "Continue")
-
-
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_substances_in_two_steps_in_chromium(browser, live_server, javascript):
     """"Have you ever used any of these?" first; "when" only for what was ticked, without
     "Never"; "never" stored for the rest. For someone who used nothing the page is at most half
     as tall as the old one with 40 radio buttons."""
     answers = persona("P01")
-    context = new_context(browser, live_server, javascript=javascript)
-    page = context.new_page()
-    mirror = None if javascript else NoScriptMirror(browser, live_server)
-    visit = Visit(page, mirror=mirror, only={"substances/2", "substances/3"})
-    begin(page, visit)
-    walk_http_until(page, live_server, answers, "substances/2")
+    with person(browser, live_server, javascript, {"substances/2", "substances/3"}) as (
+            page, visit):
+        check_substances(page, visit, answers, live_server, javascript)
+
+
+def check_substances(page, visit, answers, live_server, javascript: bool) -> None:
+    walk_until(page, answers, "substances/2")
     visit.check("substances/2")
     assert page_height(page) <= BEFORE_PX["substances"] / 2, page_height(page)
     choose(page, "substances_used", "cannabis", checkbox=True)
@@ -687,9 +705,6 @@ def test_substances_in_two_steps_in_chromium(browser, live_server, javascript):
     assert {k: v for k, v in stored.items() if k.startswith("last_use_") and k != (
         "last_use_cannabis")} == {k: "never" for k in answers if k.startswith("last_use_")
                                   and k != "last_use_cannabis"}
-    if mirror:
-        mirror.context.close()
-    context.close()
 
 
 IN_VIEW = """id => { const r = document.getElementById(id).getBoundingClientRect();
@@ -701,12 +716,13 @@ def test_check_page_changes_one_answer_and_comes_back_to_it(browser, live_server
     """Check your answers: folded sections (at most half the old height at 390 px), a Change
     link on every answer that opens its page at that question and comes back to that row."""
     answers = persona("P01")
-    context = new_context(browser, live_server, javascript=javascript)
-    page = context.new_page()
-    mirror = None if javascript else NoScriptMirror(browser, live_server)
-    visit = Visit(page, mirror=mirror, only={"check, folded", "check, about you changed"})
-    begin(page, visit)
-    walk_http_until_check(page, answers)
+    with person(browser, live_server, javascript, {"check, folded",
+                                                   "check, about you changed"}) as (page, visit):
+        check_change_links(page, visit, answers, javascript)
+
+
+def check_change_links(page, visit, answers, javascript: bool) -> None:
+    walk_until(page, answers)
     visit.check("check, folded")
     assert page_height(page) <= BEFORE_PX["check"] / 2, page_height(page)
     assert page.locator("details.answer-section[open]").count() == 0
@@ -727,16 +743,6 @@ def test_check_page_changes_one_answer_and_comes_back_to_it(browser, live_server
     assert page.evaluate(IN_VIEW, "answer-date_of_birth")
     assert "January 16, 1983" in page.locator("#answer-date_of_birth").inner_text()
     visit.check("check, about you changed")
-    if mirror:
-        mirror.context.close()
-    context.close()
-
-
-def walk_http_until_check(page, answers) -> None:
-    while (ref := page_of(page.url)) is not None:
-        answer_page(page, ref, answers)
-        press(page, "Continue")
-    assert urlsplit(page.url).path == "/check", page.url
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
