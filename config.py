@@ -27,7 +27,8 @@ US_CRISIS_RESOURCES = [
      "how": N_("Call 911 or go to the nearest emergency department if you are in immediate "
                "danger"),
      "href": "tel:911"},
-    {"name": N_("Crisis Text Line"), "how": N_("Text HOME to 741741"), "href": "sms:741741"},
+    {"name": N_("Crisis Text Line"), "how": N_("Text HOME to 741741"),
+     "href": "sms:741741?body=HOME"},  # the message already typed in
 ]
 
 
@@ -58,7 +59,9 @@ class Config:
     CLINIC_NAME = os.environ.get("CLINIC_NAME", "Example Ketamine Clinic")
     CLINIC_PHONE = os.environ.get("CLINIC_PHONE", "+1 555 010 0100")
     CLINIC_EMAIL = os.environ.get("CLINIC_EMAIL", "intake@clinic.example")
-    CLINIC_HOURS = os.environ.get("CLINIC_HOURS", N_("Monday to Friday, 9 am to 5 pm"))
+    # Opening hours, machine-readable (OpenStreetMap style, screener/alerts/hours.py): words the
+    # patient pages and decides after-hours escalation and overdue contacts.
+    CLINIC_HOURS = os.environ.get("CLINIC_HOURS", "Mo-Fr 09:00-17:00")
     CRISIS_RESOURCES = _env_json("CRISIS_RESOURCES", US_CRISIS_RESOURCES)
     RULE_SETTINGS = _env_json("RULE_SETTINGS", {})  # see screener.rules.Settings
 
