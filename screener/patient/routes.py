@@ -20,7 +20,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from wtforms import StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Email, Length
 
 from ..extensions import db, limiter
 from ..hardening import database_unavailable, roll_back
@@ -49,6 +49,13 @@ from .flow import (
     progress,
     shown_questions,
 )
+from .mail import (
+    DeliveryError,
+    confirmation_text,
+    mail_configured,
+    resume_link_text,
+    send_to_person,
+)
 from .pages import answer_rows, error_summary, form_data, read_page
 from .render import question_view, shown_question
 
@@ -57,6 +64,15 @@ START = QUESTIONNAIRE.sections[0]
 
 class ResumeForm(FlaskForm):
     resume_code = StringField(validators=[DataRequired(lazy_gettext("Enter your resume code"))])
+
+
+class EmailLinkForm(FlaskForm):
+    email = StringField(validators=[
+        DataRequired(lazy_gettext("Enter your email address")),
+        Length(max=254, message=lazy_gettext("Enter an email address in the correct format, "
+                                             "like name@example.com")),
+        Email(message=lazy_gettext("Enter an email address in the correct format, like "
+                                   "name@example.com"), check_deliverability=False)])
 
 
 def current_draft() -> Draft | None:
@@ -308,11 +324,52 @@ def _try_resume_code(form: ResumeForm):
             "Codes stop working after %(days)s days.",
             days=current_app.config["DRAFT_LIFETIME_DAYS"]))
         return render_template("patient/resume.html", form=form), 404
+    if request.form.get("once"):  # the emailed link works once: a new code nobody sees
+        with suppress(AlreadySubmitted):
+            issue_resume_code(draft)
     session.clear()
     session.permanent = True
     session["draft"] = draft.id
     session["lang"] = draft.language
     return redirect(_where_next(draft), code=303)
+
+
+@bp.route("/resume/<code>")
+def resume_link(code: str):
+    """The emailed link: a button that resumes (a mail scanner following the link uses
+    nothing up)."""
+    if len(code) > 64:
+        abort(404)
+    return render_template("patient/resume_link.html", code=code)
+
+
+@bp.route("/save-for-later/email", methods=["POST"])
+def email_resume_link():
+    draft = current_draft()
+    if draft is None or draft.submission_id is not None or not mail_configured():
+        return redirect(url_for("patient.start"))
+    form = EmailLinkForm()
+    if not form.validate_on_submit():
+        return render_template("patient/resume_code.html", code=None, draft=draft,
+                               email_form=form), 400
+    return _email_link(draft, form.email.data.strip())
+
+
+@limiter.limit(lambda: current_app.config["RATELIMIT_RESUME_EMAIL"])
+def _email_link(draft: Draft, to: str):
+    try:
+        code = issue_resume_code(draft)  # a new code: the one shown before stops working
+    except AlreadySubmitted:
+        return render_template("patient/already_sent.html", draft=draft), 409
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + url_for("patient.resume_link",
+                                                                  code=code)
+    try:
+        send_to_person(to, *resume_link_text(link))
+    except DeliveryError as error:
+        current_app.logger.warning("resume link not emailed: %s", type(error).__name__)
+        return render_template("patient/resume_code.html", code=code, draft=draft,
+                               mail_failed=True), 503
+    return render_template("patient/resume_emailed.html", email=to)
 
 
 @bp.route("/save-for-later", methods=["POST"])
@@ -328,7 +385,10 @@ def _show_resume_code(draft: Draft, crisis: bool = False):
         code = issue_resume_code(draft)
     except AlreadySubmitted:  # sent from another tab a moment ago: nothing left to resume
         return render_template("patient/already_sent.html", draft=draft), 409
-    return render_template("patient/resume_code.html", code=code, draft=draft, crisis=crisis)
+    email_form = EmailLinkForm(data={"email": Answers(draft.answers).get("email")}) if (
+        mail_configured()) else None
+    return render_template("patient/resume_code.html", code=code, draft=draft, crisis=crisis,
+                           email_form=email_form)
 
 
 @bp.route("/check")
@@ -342,7 +402,9 @@ def check():
         return redirect(_where_next(draft))
     return render_template("patient/check.html", sections=answer_rows(draft.answers),
                            form=FlaskForm(), step_url=_step_url,
-                           open_section=request.args.get("open"))
+                           open_section=request.args.get("open"),
+                           email=Answers(draft.answers).get("email") if mail_configured()
+                           else None)
 
 
 @bp.route("/submit", methods=["POST"])
@@ -354,7 +416,14 @@ def send():
                                                          draft.pages_done):
         return redirect(_where_next(draft), code=303)
     settings = Settings.from_dict(current_app.config["RULE_SETTINGS"])
-    submit(draft, settings)
+    first_time = draft.submission_id is None
+    submission = submit(draft, settings)
+    to = Answers(draft.answers).get("email")
+    if first_time and request.form.get("email_confirmation") and to and mail_configured():
+        try:  # optional: the answers are sent whether or not this mail leaves
+            send_to_person(to, *confirmation_text(submission.reference))
+        except DeliveryError as error:
+            current_app.logger.warning("confirmation not emailed: %s", type(error).__name__)
     return redirect(url_for("patient.confirmation"), code=303)
 
 
