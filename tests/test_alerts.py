@@ -121,6 +121,12 @@ def test_thoughts_of_suicide_lead_with_988_and_big_buttons(client):
     assert any(href.startswith("sms:741741") for href, _ in buttons)
 
 
+def test_the_text_line_button_fills_in_the_message(client):
+    page = client.get("/help").text
+    assert '<a class="button crisis-button" href="sms:741741?body=HOME">Text HOME to 741741</a>' \
+        in page
+
+
 def test_the_help_page_without_a_draft_leads_with_988(client):
     text = main_text(client.get("/help").text)
     assert text.startswith("Help is available right now")
