@@ -763,3 +763,70 @@ def test_resume_code_has_a_copy_button_with_javascript(browser, live_server, jav
     else:
         assert button.count() == 0  # hidden: nothing to press without JavaScript
     context.close()
+
+
+def test_the_email_pages_in_chromium(browser, tmp_path):
+    """With mail (SMTP_URL): the resume code page's email form (and its error), the "we sent
+    you a link" page, the link's page and the check page's confirmation box pass axe-core."""
+    import socket
+    import threading
+
+    from aiosmtpd.controller import Controller
+    from werkzeug.serving import make_server
+
+    from screener import create_app
+
+    from browser_support import LiveServer
+
+    class Inbox:
+        bodies: list[str] = []
+
+        async def handle_DATA(self, server, session, envelope):  # aiosmtpd calls it so
+            self.bodies.append(envelope.content.decode())
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    smtp = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    app = create_app({"TESTING": True, "RATELIMIT_ENABLED": False, "SERVER_NAME": None,
+                      "SECRET_KEY": "browser-tests-secret-key-not-for-production-0123456789",
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'mail.db'}",
+                      "SMTP_URL": f"smtp+plain://127.0.0.1:{port}", "PUBLIC_URL": "http://x"})
+    with app.app_context():
+        db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    live = LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    try:
+        answers = persona("P01")
+        context = new_context(browser, live, javascript=True)
+        page = context.new_page()
+        visit = Visit(page)
+        begin(page, visit)
+        answer_page(page, page_of(page.url), answers)
+        press(page, "Save and finish later")
+        visit.check("resume code with the email form")
+        page.locator("#email").fill("alex@")
+        press(page, "Email me a link")
+        assert page.title().startswith("Error:")
+        visit.check("email form with an error")
+        page.locator("#email").fill("alex@example.org")
+        press(page, "Email me a link")
+        visit.check("we sent you a link")
+        link = re.search(r"http://x(/resume/[\w-]+)", Inbox.bodies[-1])[1]
+        page.goto(link)
+        visit.check("the emailed link")
+        press(page, "Continue your answers")
+        assert page_of(page.url).key == "about_you/2"
+        walk_until(page, answers)
+        visit.check("check with the confirmation box")
+        assert page.locator("#email_confirmation").is_visible()
+        assert_only_local_requests(context)
+        context.close()
+    finally:
+        server.shutdown()
+        smtp.stop()
+        with app.app_context():
+            db.engine.dispose()
