@@ -70,6 +70,10 @@ def answer_list(items: list[dict]) -> list[tuple[str, str]]:
 # --- the cases for skip logic -----------------------------------------------------------------
 
 ZERO_PHQ9 = {f"phq9_{i}": 0 for i in range(1, 10)}
+# Every substance ticked in the first step, so that each "when did you last use it" is asked.
+SUBSTANCES = [v for v in QUESTIONS["substances_used"].values if v != "none"]
+EVERY_SUBSTANCE = {"substances_used": SUBSTANCES,
+                   **{f"last_use_{v}": "more_than_12_months" for v in SUBSTANCES}}
 SAFETY_NO = {"si_wish_dead_past_month": "no", "si_thoughts_past_month": "no",
              "suicide_behavior_ever": "no"}
 CASES: dict[str, dict[str, Any]] = {name: applicable_answers(answers) for name, answers in {
@@ -82,6 +86,7 @@ CASES: dict[str, dict[str, Any]] = {name: applicable_answers(answers) for name, 
         ketamine_treatment_effect="helped", htn_dx="yes", htn_meds="yes",
         htn_controlled="yes"),
     "PTSD chosen": changed(reasons=["depression", "ptsd"]),
+    "every substance used once": changed(**EVERY_SUBSTANCE),
     "'other' reason": changed(reasons=["other"], reasons_other="Long COVID fatigue"),
     "PHQ-9 item 9 above 0, other items 0": changed(**{**ZERO_PHQ9, "phq9_9": 2}, **SAFETY_NO),
     "PHQ-9 all 0, safety all no": changed(**ZERO_PHQ9, **SAFETY_NO),
@@ -257,7 +262,7 @@ def test_a_response_with_the_pcl5_and_every_follow_up_restores_every_answer(
         bp_systolic=185, bp_diastolic=110, bp_symptoms_now=["none"], bipolar_dx="yes",
         mood_stabilizer_now="yes", ketamine_treatment_before="esketamine",
         ketamine_treatment_effect="helped", htn_dx="yes", htn_meds="yes", htn_controlled="yes",
-        anything_else='Quotes " and \' and <b>markup</b>')
+        anything_else='Quotes " and \' and <b>markup</b>', **EVERY_SUBSTANCE)
     response = response_of(answers)
     restored = form_page.evaluate("([q, r]) => harness.restore(q, r)", [questionnaire, response])
     sent, back = Counter(answer_list(response["item"])), Counter(answer_list(restored["item"]))
