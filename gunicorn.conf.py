@@ -2,7 +2,8 @@
 
 Workers: WEB_CONCURRENCY, default 2 per core plus 1. Sync workers need a buffering reverse
 proxy (nginx, Caddy) in front for slow clients. The access log records the request line; no
-page puts health information in a URL, so it holds none.
+page puts health information in a URL, so it holds none, and the one secret a URL carries (the
+emailed resume link's code) is written as /resume/[code] (screener/access_log.py).
 
 Start-up checks: the master runs `flask check` once, before it forks a worker (`on_starting`).
 A database behind the code's migrations or (in production) holding a demo staff account stops
@@ -24,6 +25,7 @@ timeout = 30
 graceful_timeout = 30
 keepalive = 5
 accesslog = os.environ.get("ACCESS_LOG", "-")
+logger_class = "screener.access_log.RedactingLogger"  # no resume code in the access log
 errorlog = "-"
 preload_app = False  # each worker opens its own database connections after the fork
 
