@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
+    Date,
     DateTime,
     FetchedValue,
     ForeignKey,
@@ -17,7 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,6 +48,8 @@ class UTCDateTime(db.TypeDecorator):
 
 
 STATUSES = ("new", "in_review", "contacted", "consult_booked", "not_proceeding", "closed")
+# The intake team's open work: the default view of the queue.
+OPEN_STATUSES = ("new", "in_review", "contacted")
 # Queue order: urgent (0) first, then by highest severity; 4 = no flags.
 SEVERITY_RANK = {"urgent": 0, "contraindication": 1, "caution": 2, "info": 3, None: 4}
 # The scores a queue row shows, each kept in a Submission column of its name.
@@ -110,22 +114,61 @@ class Submission(db.Model):
     language: Mapped[str] = mapped_column(String(8), default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The intake team's work (issue 21). The queue's order: 0 = urgent and not yet acknowledged,
+    # then severity_rank + 1 (screener/submissions.py sets it, acknowledging moves it to 1).
+    queue_rank: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # For search: reference, name and email in lower case without accents, and the phone's
+    # digits (screener/submissions.py `search_text`).
+    search_text: Mapped[str] = mapped_column(String(600), default="", server_default="")
+    # For finding the same person's other pre-screens: the phone's digits, and the name with
+    # the date of birth ("" when either is missing).
+    phone_digits: Mapped[str] = mapped_column(String(20), default="", server_default="",
+                                              index=True)
+    person_key: Mapped[str] = mapped_column(String(240), default="", server_default="",
+                                            index=True)
 
     notes: Mapped[list[Note]] = relationship(back_populates="submission",
                                              order_by="Note.created_at")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
 
     __mapper_args__ = {"version_id_col": version}
 
+    def acknowledged(self) -> None:
+        """An urgent submission someone took on: below the unacknowledged ones."""
+        self.queue_rank = self.severity_rank + 1
 
-# The queue order is severity_rank ascending, then newest first. The indexes have the same column
-# directions, so that a keyset page is an index range scan on SQLite and PostgreSQL alike.
-Index("ix_submission_queue_order", Submission.severity_rank, Submission.created_at.desc(),
-      Submission.id.desc())
-Index("ix_submission_status_order", Submission.status, Submission.severity_rank,
-      Submission.created_at.desc(), Submission.id.desc())
-# Staff search matches names whatever their case.
-Index("ix_submission_last_name_lower", func.lower(Submission.last_name))
-Index("ix_submission_first_name_lower", func.lower(Submission.first_name))
+
+def queue_rank(severity_rank: int, urgent: bool) -> int:
+    return 0 if urgent else severity_rank + 1
+
+
+# The queue order is queue_rank ascending, then oldest first. Each view's index has the same
+# column order, so that a keyset page is an index range scan on SQLite and PostgreSQL alike;
+# the open work's views have partial indexes (the closed history is most of the table).
+_OPEN = Submission.status.in_(OPEN_STATUSES)
+Index("ix_submission_queue", Submission.queue_rank, Submission.created_at, Submission.id)
+Index("ix_submission_status_queue", Submission.status, Submission.queue_rank,
+      Submission.created_at, Submission.id)
+Index("ix_submission_open_queue", Submission.queue_rank, Submission.created_at, Submission.id,
+      sqlite_where=_OPEN, postgresql_where=_OPEN)
+Index("ix_submission_owner_queue", Submission.owner_id, Submission.queue_rank,
+      Submission.created_at, Submission.id, sqlite_where=_OPEN, postgresql_where=_OPEN)
+Index("ix_submission_follow_up", Submission.follow_up_on, sqlite_where=_OPEN,
+      postgresql_where=_OPEN)
+# Search: any part of the text. PostgreSQL finds it with trigrams (pg_trgm); SQLite reads this
+# narrow index (search text and row id) instead of the wide rows.
+Index("ix_submission_search", Submission.search_text, postgresql_using="gin",
+      postgresql_ops={"search_text": "gin_trgm_ops"})
+# The migration creates pg_trgm the ordinary way; `create_all` (the tests, each in a schema of
+# its own) puts it in pg_catalog once, which every search path sees. Two first tests at once
+# may race to create it: the loser finds it there.
+event.listen(Submission.__table__, "before_create", DDL(
+    "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA pg_catalog; "
+    "EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$"
+).execute_if(dialect="postgresql"))
 
 
 class User(UserMixin, db.Model):
@@ -210,3 +253,26 @@ class AuditEvent(db.Model):
     previous_hash: Mapped[str] = mapped_column(String(64), default="",
                                                server_default=FetchedValue())
     row_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
+# --- the intake team (issue 21) ----------------------------------------------------------------
+
+CONTACT_CHANNELS = ("phone", "text", "email", "letter")
+CONTACT_OUTCOMES = ("reached", "left_message", "no_answer", "wrong_number", "do_not_contact")
+
+
+class ContactAttempt(db.Model):
+    """One attempt to reach the person: append-only (a correction is a new entry)."""
+
+    __tablename__ = "contact_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    channel: Mapped[str] = mapped_column(String(10))
+    outcome: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    follow_up_on: Mapped[date | None] = mapped_column(Date)
+
+    user: Mapped[User] = relationship()

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, delete, func, select
 
 from .extensions import db
-from .models import Draft, Note, Submission, utcnow
+from .models import ContactAttempt, Draft, Note, Submission, utcnow
 from .staff import audit
 
 
@@ -60,6 +60,8 @@ def purge(older_than_days: int, submissions: bool = False, dry_run: bool = False
     counts = [_deleted(delete(Draft).where(expired)), _deleted(delete(Draft).where(sent)), 0, 0]
     if submissions:
         counts[3] = _deleted(delete(Note).where(Note.submission_id.in_(old_submissions)))
+        # The contact log goes with its submission (it names nobody once the case is gone).
+        _deleted(delete(ContactAttempt).where(ContactAttempt.submission_id.in_(old_submissions)))
         counts[2] = _deleted(delete(Submission).where(Submission.created_at < cutoff))
     result = Purged(cutoff, *counts)
     audit.record("purge", detail=f"older than {older_than_days} days "

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import event, func, select
 
 from screener.extensions import db
-from screener.models import AuditEvent, Submission, User
+from screener.models import OPEN_STATUSES, AuditEvent, Submission, User
 from screener.staff.accounts import hash_password
 
 from flow_helpers import csrf_token, walk
@@ -158,13 +158,16 @@ def references(html: str) -> list[str]:
     return re.findall(r'href="/staff/submissions/([0-9A-Z]+)"', html)
 
 
-def queue_order(app: Flask, **where: Any) -> list[str]:
-    """The expected queue order, computed in Python from every row."""
+def queue_order(app: Flask, view: str = "open", **where: Any) -> list[str]:
+    """The expected queue order, computed in Python from every row: the open work (or every
+    status with view="all"), unacknowledged urgent first, then by severity, then oldest."""
     with app.app_context():
-        query = select(Submission.reference, Submission.severity_rank, Submission.created_at,
-                       Submission.id).filter_by(**where)
+        query = select(Submission.reference, Submission.queue_rank, Submission.created_at,
+                       Submission.id, Submission.status).filter_by(**where)
         rows = db.session.execute(query).all()
-    rows.sort(key=lambda r: (r.severity_rank, -r.created_at.timestamp(), -r.id))
+    if view == "open" and "status" not in where:
+        rows = [r for r in rows if r.status in OPEN_STATUSES]
+    rows.sort(key=lambda r: (r.queue_rank, r.created_at.timestamp(), r.id))
     return [r.reference for r in rows]
 
 

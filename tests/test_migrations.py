@@ -123,7 +123,8 @@ def submission_indexes(database: Database) -> list[tuple]:
 def test_downgrading_and_upgrading_again_keeps_every_index(database):
     assert flask_db(database, "upgrade").returncode == 0
     before = submission_indexes(database)
-    assert any("DESC" in (definition or "") for _, definition in before)  # the queue's order
+    # the open work's partial indexes (batch mode would lose them)
+    assert any("WHERE" in (definition or "") for _, definition in before)
     for step in (("downgrade", "0003_audit_chain"), ("upgrade",)):
         done = flask_db(database, *step)
         assert done.returncode == 0, done.stderr

@@ -61,6 +61,10 @@ def test_the_queue_and_a_submission_at_desktop_tablet_and_phone_width(browser, s
 
     assert page.locator("h1").inner_text() == "Review queue"
     assert page.get_by_role("button", name="Log out").is_visible()
+    assert page.get_by_role("link", name="Open").get_attribute("aria-current") == "page"
+    page.screenshot(path=str(ARTIFACTS / f"staff-queue-open-{size}.png"), full_page=True)
+    assert no_sideways_scroll(page) and serious_violations(page) == []
+    page.goto("/staff/?view=all")
     first_row = page.locator("table.queue tbody tr").first
     if "row-urgent" in (first_row.get_attribute("class") or ""):
         assert "URGENT" in first_row.inner_text().upper()
@@ -73,9 +77,40 @@ def test_the_queue_and_a_submission_at_desktop_tablet_and_phone_width(browser, s
     page.wait_for_url("**/staff/submissions/*")
     assert page.get_by_role("heading", name="Every answer").is_visible()
     assert page.get_by_role("button", name="Save status").is_visible()
+    assert page.get_by_role("button", name="Log contact attempt").is_visible()
     assert no_sideways_scroll(page)
     assert serious_violations(page) == []
     page.screenshot(path=str(ARTIFACTS / f"staff-submission-{size}.png"), full_page=True)
 
     assert context.request_log.foreign() == []
+    context.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_log_in_page_draws_the_password_box_like_the_email_box(browser, staff_site, size):
+    width, height = WIDTHS[size]
+    context = new_context(browser, staff_site, width=width, height=height)
+    page = context.new_page()
+    page.goto("/staff/login")
+    email, password = (page.locator(box).bounding_box() for box in ("#email", "#password"))
+    assert (round(password["width"]), round(password["height"])) == (
+        round(email["width"]), round(email["height"])), (email, password)
+    assert serious_violations(page) == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"staff-login-{size}.png"), full_page=True)
+    context.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_the_accounts_page_at_desktop_and_phone_width(browser, staff_site, size):
+    width, height = WIDTHS[size]
+    context = new_context(browser, staff_site, width=width, height=height)
+    page = context.new_page()
+    account = make_user(staff_site.app, f"admin-{size}@clinic.example", role="admin", totp=True)
+    staff_log_in(page, account["email"], PASSWORD, account["totp_secret"])
+    page.goto("/staff/admin/users")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"staff-accounts-{size}.png"), full_page=True)
+    assert no_sideways_scroll(page)
+    assert serious_violations(page) == []
     context.close()

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     # Counts above it show as "more than 1,000".
     "STAFF_QUEUE_COUNT_LIMIT": int(os.environ.get("STAFF_QUEUE_COUNT_LIMIT", "1000")),
     "CLINIC_TIMEZONE": os.environ.get("CLINIC_TIMEZONE", "UTC"),
+    # Overdue marks in the queue, counted in the clinic's opening hours (CLINIC_HOURS).
+    "URGENT_CONTACT_HOURS": float(os.environ.get("URGENT_CONTACT_HOURS", "4")),
+    "CONTACT_TARGET_DAYS": int(os.environ.get("CONTACT_TARGET_DAYS", "2")),
 }
 
 

@@ -35,11 +35,13 @@ ACTIONS = (
     "view", "status_change", "status_conflict", "note", "re_evaluate", "re_evaluate_saved",
     "end_sessions", "user_created", "user_disabled",
     "print", "print_stylesheet", "pdf", "export_csv", "export_fhir", "audit_view", "purge",
+    "owner_change", "contact_logged", "bulk_change",
     "alert_acknowledged", "alert_test",
 )
 # Actions about one submission, for the audit page's filter.
 SUBMISSION_ACTIONS = ("view", "status_change", "status_conflict", "note", "re_evaluate",
                       "re_evaluate_saved", "print", "print_stylesheet", "pdf", "export_fhir",
+                      "owner_change", "contact_logged",
                       "alert_acknowledged")
 LOCK_KEY = 0x6175646974  # "audit": the PostgreSQL advisory lock that orders audit writers
 

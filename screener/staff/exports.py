@@ -20,7 +20,7 @@ from ..exports.table import csv_lines
 from ..extensions import db
 from ..models import Submission, utcnow
 from . import audit, bp
-from .queue import MAX_SEARCH_LENGTH, QueueFilters, by_reference, search_condition
+from .queue import MAX_SEARCH_LENGTH, QueueFilters, by_reference, matching
 from .routes import staff_time
 from .summary import build_summary, page_css, paper_of
 
@@ -120,22 +120,20 @@ def export_csv():
     zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
     filters = QueueFilters.from_args(request.form)
     term = " ".join((request.form.get("q") or "").split())[:MAX_SEARCH_LENGTH]
-    where = filters.conditions(zone)
-    if term:
-        where.append(search_condition(term))
+    where = matching(filters, term, zone, current_user.id, datetime.now(zone).date())
     count = db.session.scalar(select(func.count()).select_from(Submission).where(*where))
-    described = ", ".join(f"{k}={v}" for k, v in filters.as_args().items()) or "no filters"
+    described = ", ".join(f"{k}={v if isinstance(v, str) else '+'.join(v)}"
+                          for k, v in filters.as_args().items()) or "no filters"
     audit.record("export_csv", current_user.id,
                  detail=f"{count} rows; {described}{'; with a search' if term else ''}")
     db.session.commit()
     query = (select(*CSV_COLUMNS).where(*where)
-             .order_by(Submission.severity_rank, Submission.created_at.desc(),
-                       Submission.id.desc())
+             .order_by(Submission.queue_rank, Submission.created_at, Submission.id)
              .execution_options(yield_per=500))
     day = datetime.now(zone).date().isoformat()
-    return _download(stream_with_context(_streamed(query)), "text/csv; charset=utf-8",
+    return _download(stream_with_context(_streamed(query, zone)), "text/csv; charset=utf-8",
                      f"submissions-{day}.csv")
 
 
-def _streamed(query) -> Iterator[str]:
-    yield from csv_lines(db.session.execute(query))
+def _streamed(query, zone: ZoneInfo) -> Iterator[str]:
+    yield from csv_lines(db.session.execute(query), zone)

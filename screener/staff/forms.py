@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..models import STATUSES
+from ..models import CONTACT_CHANNELS, CONTACT_OUTCOMES, STATUSES
 from .accounts import MAX_PASSWORD_LENGTH
 
 MAX_NOTE_LENGTH = 5000
+MAX_CONTACT_NOTE_LENGTH = 2000
 
 
 class LoginForm(FlaskForm):
@@ -53,3 +62,20 @@ class ConfirmReevaluationForm(FlaskForm):
 
 class EmptyForm(FlaskForm):
     """A POST with nothing but the CSRF token (log out, end sessions)."""
+
+
+class OwnerForm(FlaskForm):
+    """Take, assign or unassign a case. `owner` is a user id, or "" for nobody; `seen_owner` is
+    the owner the page showed (a change by someone else meanwhile is a conflict)."""
+
+    owner = StringField(validators=[Length(max=12)])
+    seen_owner = StringField(validators=[Length(max=12)])
+
+
+class ContactForm(FlaskForm):
+    channel = SelectField(choices=list(CONTACT_CHANNELS), validators=[InputRequired()])
+    outcome = SelectField(choices=list(CONTACT_OUTCOMES), validators=[InputRequired()])
+    note = StringField(validators=[Optional(), Length(max=MAX_CONTACT_NOTE_LENGTH)])
+    follow_up_on = DateField(validators=[Optional()])
+    # The first reached attempt moves the status to "contacted" unless this is unticked.
+    mark_contacted = BooleanField(default=True)

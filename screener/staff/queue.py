@@ -1,19 +1,21 @@
-"""The review queue: filters, search and keyset pagination.
+"""The review queue: views, filters, search and keyset pagination.
 
-Order: urgent first, then by highest severity, then newest (severity_rank ascending, created_at
-descending, id descending). A page is found from an opaque cursor holding the (severity_rank,
-created_at, id) of a neighbouring row, never by OFFSET, so page 1,000 costs what page 1 costs:
-each page is two index range scans (the rest of the cursor's severity, then the severities after
-it) combined with UNION ALL. One query for the rows and one for the counts, whatever the size;
-the counts stop at 1,000 (a clinic's queue longer than that needs no exact figure, and counting
-every row on every page was what made the queue slow).
+Views: the open work (new, in review, contacted; the default), Mine, Unassigned, Waiting for
+follow-up today, All. Order: urgent and not yet acknowledged first, then acknowledged urgent,
+then by highest severity, then oldest first: queue_rank ascending, created_at ascending, id
+ascending. A page is found from an opaque cursor holding the (queue_rank, created_at, id) of a
+neighbouring row, never by OFFSET, so page 1,000 costs what page 1 costs: each page is two index
+range scans (the rest of the cursor's rank, then the ranks after it) combined with UNION ALL. One
+query for the rows and one for the counts (the view's, its urgent rows' and each tab's),
+whatever the size; the counts stop at 1,000 (a clinic's queue longer than that needs no exact
+figure, and counting every row on every page was what made the queue slow).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +23,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import (
     Integer,
     Select,
-    and_,
     bindparam,
     func,
     literal,
@@ -30,13 +31,18 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.orm import aliased
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
-from ..models import SEVERITY_RANK, STATUSES, Submission
+from ..models import OPEN_STATUSES, SEVERITY_RANK, STATUSES, Submission, User
 from ..questionnaire import QUESTIONS
+from ..submissions import phone_digits, plain_text
 
 SEVERITY_FILTERS = ("urgent", "contraindication", "caution", "info", "none")
+VIEWS = ("open", "mine", "unassigned", "follow_up", "all")
+MAX_QUEUE_RANK = max(SEVERITY_RANK.values()) + 1
+PHONE_CHARACTERS = frozenset("0123456789 +-().")
 CONDITIONS = QUESTIONS["reasons"].values
 REFERENCE_ALPHABET = frozenset("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 MAX_SEARCH_LENGTH = 200
@@ -44,25 +50,32 @@ MAX_NAME_WORDS = 6
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 MAX_ROW_ID = 2**31 - 1  # the id column is a 32-bit integer on PostgreSQL
 
-KEY_COLUMNS = (Submission.severity_rank, Submission.created_at, Submission.id)
+KEY_COLUMNS = (Submission.queue_rank, Submission.created_at, Submission.id)
+Owner = aliased(User, name="owner")
 # What a queue row shows, read by name in templates/staff/queue.html (a new column is one name
 # here and one cell there): plain columns, the first flag's rule id and the key scores included
 # (copies of the result's, made when it is stored), so a page reads no JSON.
 ROW_COLUMNS = (
     Submission.id, Submission.reference, Submission.created_at, Submission.status,
-    Submission.severity_rank, Submission.highest_severity, Submission.urgent,
-    Submission.flag_count, Submission.first_name, Submission.last_name, Submission.first_rule_id,
-    Submission.phq9_total, Submission.gad7_total, Submission.phq9_band, Submission.gad7_band,
-    Submission.bp_category,
+    Submission.queue_rank, Submission.severity_rank, Submission.highest_severity,
+    Submission.urgent, Submission.flag_count, Submission.first_name, Submission.last_name,
+    Submission.first_rule_id, Submission.phq9_total, Submission.gad7_total,
+    Submission.phq9_band, Submission.gad7_band, Submission.bp_category, Submission.version,
+    Submission.last_contact_at, Submission.follow_up_on, Owner.email.label("owner_email"),
 )
+# Written into the SQL as it is in the partial indexes' WHERE (models.py), so that the planner
+# of either database sees that the index covers the view.
+OPEN = Submission.status.in_(bindparam("open_statuses", OPEN_STATUSES, expanding=True,
+                                       literal_execute=True))
 
 
 @dataclass(frozen=True, slots=True)
 class QueueFilters:
-    """The queue's filters. None of them is health information about a person, so they travel
-    as GET parameters; a free-text search never does (it is sent by POST)."""
+    """The queue's view and filters. None of them is health information about a person, so they
+    travel as GET parameters; a free-text search never does (it is sent by POST)."""
 
-    status: str | None = None
+    view: str = "open"
+    statuses: tuple[str, ...] = ()
     severity: str | None = None
     date_from: date | None = None
     date_to: date | None = None
@@ -71,28 +84,38 @@ class QueueFilters:
     @classmethod
     def from_args(cls, args: MultiDict) -> QueueFilters:
         """Unknown or malformed values are ignored (the filter is off), never an error."""
+        chosen = set(args.getlist("status")[:len(STATUSES)])
         return cls(
-            status=_one_of(args.get("status"), STATUSES),
+            view=_one_of(args.get("view"), VIEWS) or "open",
+            statuses=tuple(status for status in STATUSES if status in chosen),
             severity=_one_of(args.get("severity"), SEVERITY_FILTERS),
             date_from=_date(args.get("from")),
             date_to=_date(args.get("to")),
             condition=_one_of(args.get("condition"), CONDITIONS),
         )
 
-    def as_args(self) -> dict[str, str]:
-        values = {"status": self.status, "severity": self.severity, "condition": self.condition,
+    def as_args(self) -> dict[str, Any]:
+        values = {"view": self.view if self.view != "open" else None,
+                  "status": list(self.statuses), "severity": self.severity,
+                  "condition": self.condition,
                   "from": self.date_from and self.date_from.isoformat(),
                   "to": self.date_to and self.date_to.isoformat()}
         return {key: value for key, value in values.items() if value}
 
+    def with_view(self, view: str) -> dict[str, Any]:
+        """The arguments of the same filters in another view (the tabs' links)."""
+        return {**self.as_args(), "view": view if view != "open" else None}
+
     @property
     def active(self) -> bool:
-        return bool(self.as_args())
+        """Whether a filter beyond the view is in use."""
+        return bool({k for k in self.as_args() if k != "view"})
 
-    def conditions(self, zone: ZoneInfo) -> list[Any]:
-        found: list[Any] = []
-        if self.status:
-            found.append(Submission.status == self.status)
+    def conditions(self, zone: ZoneInfo, user_id: int | None = None,
+                   today: date | None = None) -> list[Any]:
+        found = view_conditions(self.view, user_id, today, bool(self.statuses))
+        if self.statuses:
+            found.append(Submission.status.in_(self.statuses))
         if self.severity:
             rank = SEVERITY_RANK[None if self.severity == "none" else self.severity]
             found.append(Submission.severity_rank == rank)
@@ -105,6 +128,20 @@ class QueueFilters:
             found.append((literal(",") + Submission.conditions + literal(",")).like(
                 f"%,{self.condition},%"))
         return found
+
+
+def view_conditions(view: str, user_id: int | None, today: date | None,
+                    statuses_chosen: bool = False) -> list[Any]:
+    """What a view holds. Statuses chosen in the filter replace the open statuses (Mine with
+    "closed" shows one's closed cases)."""
+    found: list[Any] = [] if view == "all" or statuses_chosen else [OPEN]
+    if view == "mine":
+        found.append(Submission.owner_id == (user_id or 0))
+    elif view == "unassigned":
+        found.append(Submission.owner_id.is_(None))
+    elif view == "follow_up":
+        found.append(Submission.follow_up_on <= (today or date.today()))
+    return found
 
 
 def _one_of(value: str | None, allowed: tuple[str, ...]) -> str | None:
@@ -148,13 +185,13 @@ class Cursor:
             created = datetime.fromtimestamp(seconds, UTC).replace(microsecond=fraction)
         except (ValueError, binascii.Error, UnicodeDecodeError, OverflowError, OSError):
             return None
-        if not 0 <= rank <= max(SEVERITY_RANK.values()) or not 1 <= row_id <= MAX_ROW_ID:
+        if not 0 <= rank <= MAX_QUEUE_RANK or not 1 <= row_id <= MAX_ROW_ID:
             return None
         return cls(rank, created, row_id)
 
     @classmethod
     def of(cls, row: Any) -> Cursor:
-        return cls(row.severity_rank, row.created_at, row.id)
+        return cls(row.queue_rank, row.created_at, row.id)
 
 
 @dataclass(slots=True)
@@ -162,6 +199,7 @@ class QueuePage:
     rows: list[Any]
     total: int  # up to count_limit + 1 (more than the limit: "more than 1,000")
     urgent: int
+    tabs: dict[str, int] = field(default_factory=dict)  # each view's count, up to the limit + 1
     newer: str | None = None  # cursor token of the page before (towards the top)
     older: str | None = None  # cursor token of the page after
     search: str = ""
@@ -174,21 +212,26 @@ class QueuePage:
 
 
 def search_condition(term: str) -> Any:
-    """A reference (typed loosely), an email, a last name, a first name, or a first and last
-    name; exact matches in any case, each one an index lookup even with 100,000 rows."""
-    text = " ".join(term.split())[:MAX_SEARCH_LENGTH]
-    words = text.split(" ")[:MAX_NAME_WORDS]
-    first_name, last_name = func.lower(Submission.first_name), func.lower(Submission.last_name)
-    matches = [last_name == func.lower(literal(text)), first_name == func.lower(literal(text))]
-    for split in range(1, len(words)):  # "Mary Ann van der Berg" may be split anywhere
-        matches.append(and_(first_name == func.lower(literal(" ".join(words[:split]))),
-                            last_name == func.lower(literal(" ".join(words[split:])))))
-    if "@" in text:
-        matches.append(Submission.email == text.lower())
+    """A reference (typed loosely), any part of a name or an email (case and accents ignored),
+    or a phone number however it was typed: a match in the normalised search column (a trigram
+    index on PostgreSQL, a scan of a narrow index on SQLite)."""
+    text = plain_text(term)[:MAX_SEARCH_LENGTH]
+    digits = phone_digits(text)
+    if len(digits) >= 7 and set(text) <= PHONE_CHARACTERS:
+        parts = [digits]
+    else:
+        parts = text.split(" ")[:MAX_NAME_WORDS]
+    found = select(Submission.id).where(*(
+        Submission.search_text.like(f"%{_escaped(part)}%", escape="\\") for part in parts))
+    matches = [Submission.id.in_(found)]
     reference = normalise_reference(text)
     if reference:
         matches.append(Submission.reference == reference)
     return or_(*matches)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def normalise_reference(text: str) -> str | None:
@@ -198,40 +241,56 @@ def normalise_reference(text: str) -> str | None:
     return code if 4 <= len(code) <= 16 and set(code) <= REFERENCE_ALPHABET else None
 
 
+def matching(filters: QueueFilters, search: str, zone: ZoneInfo, user_id: int | None,
+             today: date) -> list[Any]:
+    """The conditions of a view, its filters and a search. A search looks through every
+    submission whatever the view (finding a person who was closed is the point), within the
+    filters chosen."""
+    if search.strip():
+        filters = replace(filters, view="all")
+    where = filters.conditions(zone, user_id, today)
+    if search.strip():
+        where.append(search_condition(search))
+    return where
+
+
 def _queue_order(columns: Any, reverse: bool = False) -> list[Any]:
     if reverse:
-        return [columns.severity_rank.desc(), columns.created_at.asc(), columns.id.asc()]
-    return [columns.severity_rank.asc(), columns.created_at.desc(), columns.id.desc()]
+        return [columns.queue_rank.desc(), columns.created_at.desc(), columns.id.desc()]
+    return [columns.queue_rank.asc(), columns.created_at.asc(), columns.id.asc()]
+
+
+def _rows_of(keys: Any = None) -> Select:
+    """The row columns, with the owner's email."""
+    rows = select(*ROW_COLUMNS).select_from(Submission).outerjoin(
+        Owner, Submission.owner_id == Owner.id)
+    return rows if keys is None else rows.join(keys, Submission.id == keys.c.id)
 
 
 def _rows_query(where: list[Any], with_cursor: bool, towards_top: bool, limit: int) -> Select:
     """The rows after the cursor in queue order (or before it, nearest first, when going
     towards the top of the queue). The cursor's values are bound parameters (CURSOR_RANK,
     CURSOR_AT, CURSOR_ID), so one statement serves every page of the same view."""
-    base = select(*ROW_COLUMNS).where(*where)
     if not with_cursor:
-        return base.order_by(*_queue_order(Submission)).limit(limit)
+        return _rows_of().where(*where).order_by(*_queue_order(Submission)).limit(limit)
+    keys = select(*KEY_COLUMNS).where(*where)
     position = tuple_(Submission.created_at, Submission.id)
     mark = tuple_(bindparam("cursor_at", type_=Submission.created_at.type),
                   bindparam("cursor_id", type_=Integer))
     rank = bindparam("cursor_rank", type_=Integer)
     if towards_top:
-        same = base.where(Submission.severity_rank == rank, position > mark)
-        other = base.where(Submission.severity_rank < rank)
+        same = keys.where(Submission.queue_rank == rank, position < mark)
+        other = keys.where(Submission.queue_rank < rank)
     else:
-        same = base.where(Submission.severity_rank == rank, position < mark)
-        other = base.where(Submission.severity_rank > rank)
-    # The two ranges pick row keys only (the queue index covers them); the page's rows are then
-    # read once, for the `limit` keys kept, not for both ranges.
-    parts = [
-        select(part.with_only_columns(*KEY_COLUMNS)
-               .order_by(*_queue_order(Submission, towards_top)).limit(limit).subquery())
-        for part in (same, other)
-    ]
-    both = union_all(*parts).subquery()
+        same = keys.where(Submission.queue_rank == rank, position > mark)
+        other = keys.where(Submission.queue_rank > rank)
+    # The two ranges pick row keys only (the view's index covers them); the page's rows are
+    # then read once, for the `limit` keys kept, not for both ranges.
+    parts = [part.order_by(*_queue_order(Submission, towards_top)).limit(limit).subquery()
+             for part in (same, other)]
+    both = union_all(*(select(part) for part in parts)).subquery()
     kept = select(both).order_by(*_queue_order(both.c, towards_top)).limit(limit).subquery()
-    return (select(*ROW_COLUMNS).join(kept, Submission.id == kept.c.id)
-            .order_by(*_queue_order(kept.c, towards_top)))
+    return _rows_of(kept).order_by(*_queue_order(kept.c, towards_top))
 
 
 def _count_up_to(where: list[Any], limit: int) -> Any:
@@ -242,29 +301,27 @@ def _count_up_to(where: list[Any], limit: int) -> Any:
     return select(func.count()).select_from(matching.subquery()).scalar_subquery()
 
 
-def _statements(where: list[Any], with_cursor: bool, towards_top: bool, limit: int,
-                count_limit: int) -> tuple[Select, Select]:
-    """The rows statement and the counts statement of one view of the queue."""
-    counts = select(
-        _count_up_to(where, count_limit),
-        # Urgent is severity rank 0: a range of the queue index, without reading rows.
-        _count_up_to([*where, Submission.severity_rank == SEVERITY_RANK["urgent"]], count_limit),
-    )
-    return _rows_query(where, with_cursor, towards_top, limit), counts
+def _counts(where: list[Any], user_id: int | None, today: date, limit: int) -> Select:
+    """The view's count, its urgent rows' (ranks 0 and 1: a range of the view's index, without
+    reading rows) and each tab's, in one statement."""
+    urgent = Submission.queue_rank <= SEVERITY_RANK["urgent"] + 1
+    tabs = [_count_up_to(view_conditions(view, user_id, today), limit).label(view)
+            for view in VIEWS]
+    return select(_count_up_to(where, limit).label("total"),
+                  _count_up_to([*where, urgent], limit).label("urgent"), *tabs)
 
 
 def queue_page(filters: QueueFilters, search: str = "", after: Cursor | None = None,
                before: Cursor | None = None, size: int = 50,
-               zone: ZoneInfo | None = None, count_limit: int = 1000) -> QueuePage:
+               zone: ZoneInfo | None = None, count_limit: int = 1000,
+               user_id: int | None = None, today: date | None = None) -> QueuePage:
     """One page of the queue: two SQL statements (rows, counts) whatever the table's size."""
     zone = zone or ZoneInfo("UTC")
+    today = today or datetime.now(zone).date()
     towards_top = before is not None and after is None
     cursor = before if towards_top else after
-    where = filters.conditions(zone)
-    if search.strip():
-        where.append(search_condition(search))
-    rows_statement, counts_statement = _statements(where, cursor is not None, towards_top,
-                                                   size + 1, count_limit)
+    where = matching(filters, search, zone, user_id, today)
+    rows_statement = _rows_query(where, cursor is not None, towards_top, size + 1)
     bound = {} if cursor is None else {
         "cursor_rank": cursor.rank, "cursor_at": cursor.created_at, "cursor_id": cursor.id}
     rows = db.session.execute(rows_statement, bound).all()
@@ -272,9 +329,9 @@ def queue_page(filters: QueueFilters, search: str = "", after: Cursor | None = N
     rows = rows[:size]
     if towards_top:
         rows.reverse()
-    total, urgent = db.session.execute(counts_statement).one()
-    page = QueuePage(rows=rows, total=total, urgent=urgent, search=search, filters=filters,
-                     count_limit=count_limit)
+    counts = db.session.execute(_counts(where, user_id, today, count_limit)).one()._asdict()
+    page = QueuePage(rows=rows, total=counts.pop("total"), urgent=counts.pop("urgent"),
+                     tabs=counts, search=search, filters=filters, count_limit=count_limit)
     if rows:
         has_newer = more if towards_top else cursor is not None
         has_older = True if towards_top else more

@@ -12,11 +12,11 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from flask_babel import gettext
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import Date, String, and_, cast, false, literal, null, or_, select, union_all
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import QUEUE_SCORES, STATUSES, AuditEvent, Note, Submission, User
+from ..models import QUEUE_SCORES, STATUSES, AuditEvent, ContactAttempt, Note, Submission, User
 from ..questionnaire import N_, QUESTIONNAIRE, QUESTIONS, Answers, is_asked
 from ..questionnaire.definitions import ABOUT_YOU
 from ..questionnaire.display import display_value
@@ -278,23 +278,84 @@ class StatusLine(NamedTuple):
     author: str | None
 
 
-def notes_and_history(submission: Submission) -> tuple[list[NoteLine], list[StatusLine]]:
-    """notes_of() and status_history() in one query (UNION ALL), for the submission page."""
-    notes = (select(literal("note").label("kind"), Note.body.label("text"),
-                    Note.created_at.label("at"), Note.id.label("id"), User.email.label("author"))
+class ContactLine(NamedTuple):
+    at: datetime
+    author: str
+    channel: str
+    outcome: str
+    note: str
+    follow_up_on: date | None
+
+
+class OtherPrescreen(NamedTuple):
+    """The same person's other pre-screen (same email, phone digits, or name and birth date)."""
+
+    reference: str
+    created_at: datetime
+    status: str
+    highest_severity: str | None
+
+
+@dataclass(slots=True)
+class CaseHistory:
+    notes: list[NoteLine]
+    status_changes: list[StatusLine]
+    contacts: list[ContactLine]
+    other_prescreens: list[OtherPrescreen]
+
+
+def _blank(kind: Any) -> Any:
+    return cast(null(), kind)
+
+
+def same_person(submission: Submission) -> Any:
+    """The condition that finds the person's other pre-screens (each an index lookup)."""
+    found = [Submission.email == submission.email] if submission.email else []
+    if submission.phone_digits:
+        found.append(Submission.phone_digits == submission.phone_digits)
+    if submission.person_key:
+        found.append(Submission.person_key == submission.person_key)
+    return and_(Submission.id != submission.id, or_(*found)) if found else false()
+
+
+def case_history(submission: Submission) -> CaseHistory:
+    """Notes, status changes, contact attempts and the person's other pre-screens, for the
+    submission page, in one query (UNION ALL; unused columns of a kind are NULL)."""
+    text, day = String(), Date()
+    notes = (select(literal("note").label("kind"), Note.created_at.label("at"),
+                    Note.id.label("id"), User.email.label("author"), Note.body.label("text"),
+                    _blank(text).label("channel"), _blank(text).label("outcome"),
+                    _blank(day).label("day"))
              .join(User, Note.author_id == User.id).where(Note.submission_id == submission.id))
-    changes = (select(literal("status"), AuditEvent.detail, AuditEvent.at, AuditEvent.id,
-                      User.email)
+    changes = (select(literal("status"), AuditEvent.at, AuditEvent.id, User.email,
+                      AuditEvent.detail, _blank(text), _blank(text), _blank(day))
                .outerjoin(User, AuditEvent.user_id == User.id)
                .where(AuditEvent.submission_id == submission.id,
                       AuditEvent.action == "status_change"))
-    both = union_all(notes, changes).subquery()
-    found: tuple[list[NoteLine], list[StatusLine]] = ([], [])
-    for row in db.session.execute(select(both).order_by(both.c.at, both.c.id)):
+    contacts = (select(literal("contact"), ContactAttempt.created_at, ContactAttempt.id,
+                       User.email, ContactAttempt.note, ContactAttempt.channel,
+                       ContactAttempt.outcome, ContactAttempt.follow_up_on)
+                .join(User, ContactAttempt.user_id == User.id)
+                .where(ContactAttempt.submission_id == submission.id))
+    people = (select(literal("person").label("kind"), Submission.created_at.label("at"),
+                     Submission.id.label("id"), Submission.status.label("author"),
+                     Submission.reference.label("text"),
+                     Submission.highest_severity.label("channel"),
+                     _blank(text).label("outcome"), _blank(day).label("day"))
+              .where(same_person(submission)).limit(50))
+    every = union_all(notes, changes, contacts, select(people.subquery())).subquery()
+    found = CaseHistory([], [], [], [])
+    for row in db.session.execute(select(every).order_by(every.c.at, every.c.id)):
         if row.kind == "note":
-            found[0].append(NoteLine(row.text, row.at, row.author))
+            found.notes.append(NoteLine(row.text, row.at, row.author))
+        elif row.kind == "status":
+            found.status_changes.append(StatusLine(row.at, row.text, row.author))
+        elif row.kind == "contact":
+            found.contacts.append(ContactLine(row.at, row.author, row.channel, row.outcome,
+                                              row.text, row.day))
         else:
-            found[1].append(StatusLine(row.at, row.text, row.author))
+            found.other_prescreens.append(OtherPrescreen(row.text, row.at, row.author,
+                                                         row.channel))
     return found
 
 
@@ -392,6 +453,10 @@ def save_reevaluation(submission: Submission, user: User, result: Result) -> Non
     before = (submission.rulebook_version, submission.flag_count)
     for column in RESULT_COLUMNS:
         setattr(submission, column, getattr(fresh, column))
+    acknowledged = submission.queue_rank == 1
+    submission.queue_rank = fresh.queue_rank
+    if acknowledged and fresh.urgent:  # still urgent: someone has it in hand already
+        submission.acknowledged()
     audit.record("re_evaluate_saved", user.id, submission.id,
                  f"rulebook {before[0]} -> {fresh.rulebook_version}; "
                  f"flags {before[1]} -> {fresh.flag_count}")

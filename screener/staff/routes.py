@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -10,28 +11,32 @@ from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from ..alerts.hours import parse_hours
 from ..extensions import db
 from ..models import STATUSES, Submission
 from ..questionnaire import QUESTIONS
 from ..rules import RULEBOOK_VERSION, RULES, SEVERITIES, SOURCES, Settings
 from . import audit, bp
+from .cases import OwnerConflict, colleagues, contact_labels, log_contact, set_owner
 from .forms import (
     MAX_NOTE_LENGTH,
     ConfirmReevaluationForm,
+    ContactForm,
     NoteForm,
+    OwnerForm,
     SearchForm,
     StatusForm,
 )
-from .queue import SEVERITY_FILTERS, Cursor, QueueFilters, by_reference, queue_page
+from .queue import SEVERITY_FILTERS, VIEWS, Cursor, QueueFilters, by_reference, queue_page
 from .review import (
     StatusConflict,
     add_note,
+    case_history,
     change_status,
     contact_lines,
     every_answer,
     flag_views,
     key_scores,
-    notes_and_history,
     reevaluate,
     save_reevaluation,
     score_lines,
@@ -39,6 +44,7 @@ from .review import (
     status_history,
     status_label,
 )
+from .waiting import Waiting, waiting
 
 
 def _zone() -> ZoneInfo:
@@ -49,11 +55,23 @@ def _settings() -> Settings:
     return Settings.from_dict(current_app.config["RULE_SETTINGS"])
 
 
+def _now() -> datetime:
+    return current_app.config["STAFF_CLOCK"]()
+
+
 @bp.app_template_filter("staff_time")
 def staff_time(moment: datetime | None) -> str:
+    """A stored (UTC) time in the clinic's time zone, with the zone's abbreviation."""
     if moment is None:
         return ""
-    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def waiting_of(row: Any) -> Waiting:
+    """How long the person of a queue row or submission has waited; what is overdue."""
+    config = current_app.config
+    return waiting(row, _now(), parse_hours(config["CLINIC_HOURS"], config["CLINIC_TIMEZONE"]),
+                   config["URGENT_CONTACT_HOURS"], config["CONTACT_TARGET_DAYS"])
 
 
 @bp.context_processor
@@ -64,6 +82,7 @@ def staff_helpers() -> dict:
         "rulebook_version": RULEBOOK_VERSION, "STATUSES": STATUSES, "status_label": status_label,
         "severity_label": severity_label, "key_scores": key_scores,
         "queue_severities": SEVERITY_FILTERS, "queue_reasons": QUESTIONS["reasons"],
+        "waiting": waiting_of, "queue_views": VIEWS, **contact_labels(),
     }
 
 
@@ -79,7 +98,8 @@ def queue():
     page = queue_page(filters, term, after=Cursor.decode(source.get("after")),
                       before=Cursor.decode(source.get("before")),
                       size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone(),
-                      count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"])
+                      count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"],
+                      user_id=current_user.id, today=_now().astimezone(_zone()).date())
     return render_template("staff/queue.html", page=page, filters=filters)
 
 
@@ -92,14 +112,16 @@ def submission(reference: str):
     return _submission_page(_submission_or_404(reference))
 
 
-def _submission_page(sub: Submission, note_form: NoteForm | None = None, status: int = 200):
+def _submission_page(sub: Submission, note_form: NoteForm | None = None,
+                     contact_form: ContactForm | None = None, status: int = 200):
     """Render, then record the view: the page is shown only once the audit row is stored."""
-    notes, history = notes_and_history(sub)
+    case = case_history(sub)
     page = render_template(
         "staff/submission.html", sub=sub, contact=contact_lines(sub.answers),
         scores=score_lines(sub.scores), flags=flag_views(sub.flags, sub.answers),
-        sections=every_answer(sub.answers), notes=notes, history=history,
-        note_form=note_form or NoteForm(formdata=None),
+        sections=every_answer(sub.answers), notes=case.notes, history=case.status_changes,
+        case=case, note_form=note_form or NoteForm(formdata=None),
+        contact_form=contact_form or ContactForm(formdata=None),
         current_rulebook=RULEBOOK_VERSION,
     )
     audit.record("view", current_user.id, sub.id)
@@ -133,6 +155,52 @@ def change_status_view(reference: str):
                                last_change=last[-1] if last else None), 409
     flash(gettext("Status saved: %(status)s.", status=status_label(sub.status)))
     return redirect(url_for("staff.submission", reference=sub.reference), code=303)
+
+
+def _account_id(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        abort(400)
+
+
+@bp.route("/submissions/<reference>/owner", methods=["POST"])
+def change_owner(reference: str):
+    """Take the case, give it to a colleague, or unassign it."""
+    sub = _submission_or_404(reference)
+    form = OwnerForm()
+    if not form.validate():
+        abort(400)
+    try:
+        set_owner(sub, current_user._get_current_object(), _account_id(form.owner.data),
+                  _account_id(form.seen_owner.data))
+    except ValueError:
+        abort(400)
+    except OwnerConflict as conflict:
+        return render_template("staff/owner_conflict.html", sub=conflict.submission), 409
+    flash(gettext("Owner saved: %(owner)s.",
+                  owner=sub.owner.email if sub.owner else gettext("nobody")))
+    return redirect(url_for("staff.submission", reference=sub.reference), code=303)
+
+
+@bp.route("/submissions/<reference>/assign")
+def assign_page(reference: str):
+    """The colleagues a case can be given to (a page of its own keeps the submission page's
+    statements within budget)."""
+    sub = _submission_or_404(reference)
+    return render_template("staff/assign.html", sub=sub, colleagues=colleagues())
+
+
+@bp.route("/submissions/<reference>/contacts", methods=["POST"])
+def add_contact(reference: str):
+    sub = _submission_or_404(reference)
+    form = ContactForm()
+    if not form.validate():
+        return _submission_page(sub, contact_form=form, status=400)
+    log_contact(sub, current_user._get_current_object(), form.channel.data, form.outcome.data,
+                form.note.data or "", form.follow_up_on.data, form.mark_contacted.data, _now())
+    flash(gettext("Contact attempt logged."))
+    return redirect(url_for("staff.submission", reference=sub.reference) + "#contacts", code=303)
 
 
 @bp.route("/submissions/<reference>/re-evaluate", methods=["GET", "POST"])

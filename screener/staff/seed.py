@@ -9,11 +9,16 @@ For speed, at most POOL_SIZE clinical profiles are generated and scored; every r
 own name, contact details, date, status and reference, with a birth date that keeps the profile's
 age on the day of submission (so the stored scores and flags stay true to the answers). Rows go
 in with bulk INSERTs: 100,000 take well under a minute.
+
+The intake team's work is seeded too (issue 21): a few people came back for a second pre-screen
+(same name, birth date, email and phone), three (disabled) demo colleagues own some open cases,
+and cases in contact have contact attempts and follow-up dates.
 """
 
 from __future__ import annotations
 
 import random
+import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,14 +26,15 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 
 from ..extensions import db
-from ..models import Submission, utcnow
+from ..models import OPEN_STATUSES, ContactAttempt, Submission, User, utcnow
 from ..questionnaire import QUESTIONNAIRE, QUESTIONS
 from ..questionnaire.model import Question
 from ..rules import Settings, evaluate
-from ..submissions import CODE_ALPHABET, REFERENCE_LENGTH, build_submission
+from ..submissions import CODE_ALPHABET, REFERENCE_LENGTH, build_submission, search_copies
+from .accounts import hash_password
 
 FIRST_NAMES = (
     "Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn",
@@ -58,6 +64,9 @@ USUALLY_YES = frozenset({
 })
 DEFAULT_SEED_DAYS = 365
 POOL_SIZE = 5_000
+REPEAT_ODDS = 0.02  # a person who comes back for another pre-screen
+COLLEAGUES = ("sam.ortiz@demo.invalid", "priya.shah@demo.invalid", "kwame.mensah@demo.invalid")
+MAX_CASES_WORKED = 5_000  # owners and contact logs for this many open cases at most
 VALUES = {qid: q.values for qid, q in QUESTIONS.items()}
 
 
@@ -234,9 +243,11 @@ def _status(rng: random.Random, age_days: float) -> str:
 COLUMNS = tuple(c.key for c in Submission.__table__.columns if c.key != "id")
 
 
-def _profile(rng: random.Random, as_of: date, settings: Settings) -> dict[str, Any]:
-    """One scored clinical profile, as the columns of a submission."""
-    answers = random_answers(rng, as_of)
+def _profile(rng: random.Random, as_of: date, settings: Settings,
+             answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One scored clinical profile (new answers, or a person's earlier ones scored again on
+    the day of their new pre-screen), as the columns of a submission."""
+    answers = answers or random_answers(rng, as_of)
     result = evaluate(answers, as_of=as_of, settings=settings)
     draft = SimpleNamespace(id="", answers=answers, language="en")
     row = build_submission(draft, result)
@@ -246,10 +257,14 @@ def _profile(rng: random.Random, as_of: date, settings: Settings) -> dict[str, A
 def fake_rows(count: int, rng: random.Random, now: datetime, days: int,
               taken: set[str], settings: Settings) -> Iterator[dict[str, Any]]:
     profiles: list[dict[str, Any]] = []
+    people: list[dict[str, Any]] = []  # earlier rows' answers, for people who come back
     for n in range(count):
         age_days = rng.random() ** 2 * days  # more recent submissions than old ones
         created = now - timedelta(days=age_days, seconds=rng.randrange(86400))
-        if n < POOL_SIZE:
+        if people and rng.random() < REPEAT_ODDS:
+            # The same person again (name, birth date, email, phone and answers).
+            row = _profile(rng, created.date(), settings, dict(rng.choice(people)))
+        elif n < POOL_SIZE:
             profiles.append(_profile(rng, created.date(), settings))
             row = dict(profiles[-1])
         else:
@@ -258,11 +273,12 @@ def fake_rows(count: int, rng: random.Random, now: datetime, days: int,
             contact["date_of_birth"] = birth_date_for_age(rng, row["scores"]["age"],
                                                           created.date())
             row["answers"] = {**row["answers"], **contact}
-            row.update(first_name=contact["first_name"], last_name=contact["last_name"],
-                       email=contact["email"])
+        if len(people) < 1000:
+            people.append(row["answers"])
         row.update(reference=_new_reference(rng, taken), status=_status(rng, age_days),
                    draft_id=f"seed-{rng.getrandbits(128):032x}", version=1,
                    created_at=created, updated_at=created)
+        row.update(search_copies(row["reference"], row["answers"]))
         yield row
 
 
@@ -287,8 +303,70 @@ def seed(count: int, seed_value: int | None = None, days: int = DEFAULT_SEED_DAY
             break
         db.session.execute(insert(Submission), chunk)
         db.session.commit()
+    _intake_work(rng, utcnow())
     _refresh_statistics()
     return time.perf_counter() - started
+
+
+def _colleagues() -> list[int]:
+    """Three demo colleagues who own cases. Their accounts are disabled (nobody can log in as
+    them; the password is random and never shown) and not marked as demo accounts, so a
+    benchmark may serve seeded data with the production settings."""
+    ids = []
+    for email in COLLEAGUES:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, role="staff", active=False, session_version=1,
+                        password_hash=hash_password(secrets.token_urlsafe(18)))
+            db.session.add(user)
+            db.session.flush()
+        ids.append(user.id)
+    db.session.commit()
+    return ids
+
+
+CONTACT_PLANS = {  # what the contact log of a case in this status holds: outcomes, oldest first
+    "new": ((), ("no_answer",)),
+    "in_review": ((), ("left_message",), ("no_answer", "left_message")),
+    "contacted": (("reached",), ("no_answer", "reached"), ("left_message", "reached")),
+}
+
+
+def _intake_work(rng: random.Random, now: datetime) -> None:
+    """Owners, contact attempts and follow-up dates on some open cases."""
+    colleagues = _colleagues()
+    cases = db.session.execute(
+        select(Submission.id, Submission.status, Submission.created_at)
+        .where(Submission.status.in_(OPEN_STATUSES), Submission.owner_id.is_(None),
+               Submission.last_contact_at.is_(None))
+        .order_by(Submission.created_at.desc()).limit(MAX_CASES_WORKED)).all()
+    attempts, changes = [], []
+    for case in cases:
+        if rng.random() < 0.35:
+            continue  # still unassigned and untouched
+        plan = rng.choice(CONTACT_PLANS[case.status])
+        owner = rng.choice(colleagues)
+        at = case.created_at
+        for outcome in plan:
+            at = min(now, at + timedelta(hours=rng.uniform(2, 30)))
+            attempts.append({"submission_id": case.id, "user_id": owner, "created_at": at,
+                             "channel": rng.choice(("phone", "phone", "text", "email")),
+                             "outcome": outcome, "note": "", "follow_up_on": None})
+        follow_up = (now.date() + timedelta(days=rng.randrange(-2, 6))
+                     if (plan and plan[-1] != "reached") or rng.random() < 0.3 else None)
+        if attempts and plan:
+            attempts[-1]["follow_up_on"] = follow_up
+        changes.append({"case_id": case.id, "owner": owner,
+                        "contacted": at if plan else None, "follow_up": follow_up})
+    if attempts:
+        db.session.execute(insert(ContactAttempt), attempts)
+    if changes:
+        table = Submission.__table__
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("case_id"))
+            .values(owner_id=bindparam("owner"), last_contact_at=bindparam("contacted"),
+                    follow_up_on=bindparam("follow_up")), changes)
+    db.session.commit()
 
 
 def _refresh_statistics() -> None:

@@ -91,8 +91,10 @@ def page_css(sub: Submission, paper: str, received: str, printed: str, printed_b
     dob = sub.answers.get("date_of_birth")
     born = gettext("born %(date)s", date=display_value(QUESTIONS["date_of_birth"], dob)) if (
         dob) else ""
-    top_left = " · ".join(p for p in (name, born, f"{gettext('Ref.')} {sub.reference}") if p)
-    top_right = gettext("Received %(when)s", when=received) + " · " + gettext("page") + " "
+    # The time carries its zone, so it sits with the person; "page x of y" stays short.
+    top_left = " · ".join(p for p in (name, born, f"{gettext('Ref.')} {sub.reference}",
+                                      gettext("Received %(when)s", when=received)) if p)
+    top_right = gettext("page") + " "
     footer = gettext("Printed %(when)s by %(user)s. A pre-screen for the consult, "
                      "not a diagnosis.", when=printed, user=printed_by)
     return (

@@ -1,0 +1,104 @@
+"""A case's owner and its contact log (issue 21): "Take this case", assign to a colleague,
+unassign; each contact attempt with its channel, outcome, note and next follow-up date.
+
+Both are audit-logged and never edited afterwards (a correction is a new entry). A change of
+owner made from a page that showed another owner than the one saved is refused with a
+conflict, as a status change is; a contact attempt is never lost to a concurrent change.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from datetime import date, datetime
+
+from flask_babel import gettext
+from sqlalchemy import exists, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..models import CONTACT_CHANNELS, CONTACT_OUTCOMES, ContactAttempt, Submission, User
+from ..questionnaire import N_
+from . import audit
+from .review import StatusConflict, change_status
+
+MOVES_TO_CONTACTED = ("new", "in_review")
+CHANNEL_LABELS = {"phone": N_("Phone"), "text": N_("Text message"), "email": N_("Email"),
+                  "letter": N_("Letter")}
+OUTCOME_LABELS = {"reached": N_("Reached"), "left_message": N_("Left a message"),
+                  "no_answer": N_("No answer"), "wrong_number": N_("Wrong number"),
+                  "do_not_contact": N_("Asked not to be contacted")}
+
+
+def channel_label(channel: str) -> str:
+    return gettext(CHANNEL_LABELS.get(channel, channel))
+
+
+def outcome_label(outcome: str) -> str:
+    return gettext(OUTCOME_LABELS.get(outcome, outcome))
+
+
+def contact_labels() -> dict:
+    """What the contact log's form and list need in a template."""
+    return {"contact_channels": CONTACT_CHANNELS, "contact_outcomes": CONTACT_OUTCOMES,
+            "contact_channel_label": channel_label, "contact_outcome_label": outcome_label}
+
+
+class OwnerConflict(Exception):
+    def __init__(self, submission: Submission) -> None:
+        super().__init__(submission.reference)
+        self.submission = submission
+
+
+def colleagues() -> list[User]:
+    """Active staff accounts a case can be given to."""
+    return list(db.session.scalars(select(User).where(User.active.is_(True))
+                                   .order_by(User.email)))
+
+
+def set_owner(submission: Submission, user: User, owner_id: int | None,
+              seen_owner_id: int | None) -> None:
+    """Give the case to `owner_id` (None: nobody) if its owner is still the one the page showed;
+    otherwise raise OwnerConflict and change nothing."""
+    if submission.owner_id != seen_owner_id:
+        raise OwnerConflict(submission)
+    if owner_id == submission.owner_id:
+        return
+    if owner_id is not None:
+        owner = db.session.get(User, owner_id)
+        if owner is None or not owner.active:
+            raise ValueError(owner_id)
+    before = submission.owner_id
+    submission.owner_id = owner_id
+    audit.record("owner_change", user.id, submission.id,
+                 f"owner {before or 'none'} -> {owner_id or 'none'} (account ids)")
+    try:
+        db.session.commit()  # UPDATE ... WHERE version = the version read (version_id_col)
+    except StaleDataError:
+        db.session.rollback()
+        raise OwnerConflict(db.session.get(Submission, submission.id)) from None
+
+
+def log_contact(submission: Submission, user: User, channel: str, outcome: str, note: str,
+                follow_up_on: date | None, mark_contacted: bool, now: datetime) -> None:
+    """Append a contact attempt; the case's last contact and next follow-up follow it. The
+    first reached attempt moves a new or in-review case to "contacted" unless the person
+    logging it chose otherwise."""
+    first_reach = outcome == "reached" and not db.session.scalar(select(exists().where(
+        ContactAttempt.submission_id == submission.id, ContactAttempt.outcome == "reached")))
+    for _ in range(3):  # a concurrent change of the case: ours goes on top of it
+        db.session.add(ContactAttempt(
+            submission_id=submission.id, user_id=user.id, created_at=now, channel=channel,
+            outcome=outcome, note=note.strip(), follow_up_on=follow_up_on))
+        audit.record("contact_logged", user.id, submission.id,
+                     f"{channel}, {outcome}{', follow-up set' if follow_up_on else ''}")
+        submission.last_contact_at, submission.follow_up_on = now, follow_up_on
+        try:
+            db.session.commit()
+            break
+        except StaleDataError:
+            db.session.rollback()
+            submission = db.session.get(Submission, submission.id)
+    if first_reach and mark_contacted and submission.status in MOVES_TO_CONTACTED:
+        # Someone set a status meanwhile: theirs stands, the attempt is logged.
+        with suppress(StatusConflict):
+            change_status(submission, user, "contacted", submission.version, submission.status)
