@@ -110,6 +110,7 @@ def audit_verify() -> None:
 def demo_seed(count: int, seed_value: int | None, days: int, if_empty: bool) -> None:
     """Add realistic, varied fake submissions (scored by the real rulebook). Demo use only."""
     from .staff.seed import seed
+    from .staff.seed_drafts import seed_drafts
 
     if current_app.config["PRODUCTION"]:
         raise click.ClickException("fake submissions are not allowed in production")
@@ -119,6 +120,7 @@ def demo_seed(count: int, seed_value: int | None, days: int, if_empty: bool) -> 
     settings = Settings.from_dict(current_app.config["RULE_SETTINGS"])
     seconds = seed(count, seed_value=seed_value, days=days, settings=settings)
     click.echo(f"Added {count} fake submissions in {seconds:.1f} s.")
+    click.echo(seed_drafts(count, seed_value=seed_value, days=days))  # the dashboard's
 
 
 def _account(email: str):

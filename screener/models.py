@@ -73,6 +73,10 @@ class Draft(db.Model):
     submission_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
     # Moves on with every change: a change or a send applies only to the version it read.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # For the dashboard's counts (screener/staff/dashboard_data.py): "phone", "tablet" or
+    # "desktop" from the User-Agent at the start (the word only), and the page reached last.
+    device: Mapped[str | None] = mapped_column(String(8))
+    last_page: Mapped[str | None] = mapped_column(String(40))
 
     submission: Mapped[Submission | None] = relationship(foreign_keys=[submission_id])
 
@@ -276,3 +280,68 @@ class ContactAttempt(db.Model):
     follow_up_on: Mapped[date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship()
+
+
+# --- the dashboard (issue 24) ----------------------------------------------------------------
+
+# Drafts counted by start time, language, device, last page and sent (an index-only range scan
+# when a day of the dashboard's summary is worked out again), and found by their last change.
+Index("ix_draft_dashboard", Draft.created_at, Draft.language, Draft.device, Draft.last_page,
+      Draft.submission_id)
+Index("ix_draft_changed", Draft.updated_at, Draft.created_at)
+
+
+class SubmissionTally(db.Model):
+    """What the dashboard counts of a submission, one row each: its highest severity
+    (kind "severity", also the mark that it was counted), each flag's rule id ("flag") and each
+    reason for seeking help ("reason"). Filled when the dashboard or `flask demo seed` finds
+    submissions not yet counted, and again when a re-evaluation changes them
+    (screener/staff/dashboard_data.py)."""
+
+    __tablename__ = "submission_tally"
+    __table_args__ = (UniqueConstraint("submission_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the submission's
+    kind: Mapped[str] = mapped_column(String(10))
+    value: Mapped[str] = mapped_column(String(40))
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+Index("ix_submission_tally_urgent", SubmissionTally.kind, SubmissionTally.value,
+      SubmissionTally.created_at, SubmissionTally.submission_id)
+Index("ix_submission_tally_counted", SubmissionTally.counted_at, SubmissionTally.created_at)
+
+
+class DashboardDay(db.Model):
+    """The dashboard's counts per day of the clinic's time zone: drafts (kind "draft") by
+    language, device, last page reached and sent; submissions (kinds of SubmissionTally) by
+    value. Days whose drafts or tally changed since the last look are worked out again from
+    them (screener/staff/dashboard_data.py), so a view reads a few thousand rows for 90 days
+    instead of every draft. Empty strings stand for "none" (a NULL would slip past UNIQUE)."""
+
+    __tablename__ = "dashboard_day"
+    __table_args__ = (UniqueConstraint("zone", "kind", "day", "language", "device", "last_page",
+                                       "sent", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    zone: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(10))
+    day: Mapped[date] = mapped_column(Date)
+    language: Mapped[str] = mapped_column(String(8), default="")
+    device: Mapped[str] = mapped_column(String(8), default="")
+    last_page: Mapped[str] = mapped_column(String(40), default="")
+    sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    value: Mapped[str] = mapped_column(String(40), default="")
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class DashboardMark(db.Model):
+    """When the day counts of a time zone were last brought up to date."""
+
+    __tablename__ = "dashboard_mark"
+
+    zone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,16 +15,18 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import has_request_context, request
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..alerts.outbox import queue_alerts
+from ..devices import device_class
 from ..extensions import db
 from ..models import Draft, Submission, utcnow
 from ..questionnaire import Answers
 from ..rules import CRISIS_RULES, Settings, evaluate
 from ..submissions import build_submission, random_code
-from .flow import CONSENT_ID, PageRef, merge_page, missing_required
+from .flow import CONSENT_ID, STEP_PAGES, PageRef, first_incomplete, merge_page, missing_required
 
 RESUME_CODE_GROUPS = 6  # 6 groups of 5 characters: 150 random bits
 MAX_TRIES = 5  # changes made at the same moment by one person's tabs: each is tried again
@@ -40,11 +42,15 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
-def new_draft(lifetime_days: int, now: datetime | None = None, language: str = "en") -> Draft:
+def new_draft(lifetime_days: int, now: datetime | None = None, language: str = "en",
+              device: str | None = None) -> Draft:
     now = now or utcnow()
+    if device is None and has_request_context():  # the dashboard counts the device class only
+        device = device_class(request.headers.get("User-Agent"))
     draft = Draft(id=secrets.token_urlsafe(32), answers={CONSENT_ID: "yes"}, pages_done=[],
                   crisis_shown=[], language=language, created_at=now, updated_at=now,
-                  expires_at=now + timedelta(days=lifetime_days), version=1)
+                  expires_at=now + timedelta(days=lifetime_days), version=1, device=device,
+                  last_page=STEP_PAGES[0].key)
     db.session.add(draft)
     db.session.commit()
     return draft
@@ -110,6 +116,8 @@ def save_page(draft: Draft, ref: PageRef, posted: dict[str, Any], lifetime_days:
             values["pages_done"] = [*current.pages_done, ref.key]
         if new_crisis:
             values["crisis_shown"] = [*current.crisis_shown, *new_crisis]
+        reached = first_incomplete(Answers(answers), values.get("pages_done", current.pages_done))
+        values["last_page"] = reached.key if reached else "check"  # for the dashboard's funnel
         return values
 
     _change(draft, values_for)

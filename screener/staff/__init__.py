@@ -83,4 +83,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from . import admin, alerts, audit_log, exports, login, routes  # noqa: E402, F401  (views attach to bp)
+from . import admin, alerts, audit_log, dashboard, exports, login, routes  # noqa: E402, F401  (views attach to bp)

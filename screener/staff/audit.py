@@ -35,6 +35,7 @@ ACTIONS = (
     "view", "status_change", "status_conflict", "note", "re_evaluate", "re_evaluate_saved",
     "end_sessions", "user_created", "user_disabled",
     "print", "print_stylesheet", "pdf", "export_csv", "export_fhir", "audit_view", "purge",
+    "dashboard_view", "dashboard_csv",
     "owner_change", "contact_logged", "bulk_change",
     "alert_acknowledged", "alert_test",
 )
