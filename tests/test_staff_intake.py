@@ -415,3 +415,46 @@ def test_a_purge_takes_the_contact_log_with_its_submission(app):
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert db.session.scalars(select(ContactAttempt.note)).all() == ["called too"]
+
+
+# --- bulk actions ----------------------------------------------------------------------------
+
+def picks_on(page: str) -> dict[str, str]:
+    values = re.findall(r'name="pick" value="([^"]+)"', page)
+    return {value.split(":")[0]: value for value in values}
+
+
+def test_bulk_status_and_owner_on_ticked_rows_with_the_conflict_check(app):
+    seed(app, 30)
+    client = staff_client(app)
+    page = client.get("/staff/?view=all").text
+    picks = picks_on(page)
+    first, second, third = list(picks)[:3]
+    set_status(app, third, "closed")  # someone changed it after the page was drawn
+    with app.app_context():
+        db.session.execute(update(Submission).where(Submission.reference == third)
+                           .values(version=Submission.version + 1))
+        db.session.commit()
+    response = client.post("/staff/bulk", data={
+        "csrf_token": page_token(client, "/staff/"), "status": "in_review", "owner": "me",
+        "pick": [picks[first], picks[second], picks[third]], "back": "/staff/?view=all"})
+    assert response.status_code == 303 and response.headers["Location"] == "/staff/?view=all"
+    for reference in (first, second):
+        sub = submission(app, reference)
+        assert sub.status == "in_review" and sub.owner_id == int(_my_id(app))
+    assert submission(app, third).status == "closed" and submission(app, third).owner_id is None
+    shown = client.get("/staff/?view=all").text
+    assert "2 changed." in shown and f"someone else changed them since: {third}" in shown
+    assert "bulk_change" in audit_actions(app)
+
+
+def test_bulk_refuses_unknown_values_and_never_redirects_elsewhere(app):
+    seed(app, 5)
+    client = staff_client(app)
+    picks = list(picks_on(client.get("/staff/?view=all").text).values())
+    token = page_token(client, "/staff/")
+    assert client.post("/staff/bulk", data={"csrf_token": token, "status": "gone",
+                                            "pick": picks}).status_code == 400
+    response = client.post("/staff/bulk", data={"csrf_token": token, "owner": "nobody",
+                                                "pick": picks, "back": "//evil.example/x"})
+    assert response.status_code == 303 and response.headers["Location"] == "/staff/"

@@ -9,6 +9,7 @@ conflict, as a status change is; a contact attempt is never lost to a concurrent
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import gettext
@@ -16,7 +17,14 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
-from ..models import CONTACT_CHANNELS, CONTACT_OUTCOMES, ContactAttempt, Submission, User
+from ..models import (
+    CONTACT_CHANNELS,
+    CONTACT_OUTCOMES,
+    STATUSES,
+    ContactAttempt,
+    Submission,
+    User,
+)
 from ..questionnaire import N_
 from . import audit
 from .review import StatusConflict, change_status
@@ -102,3 +110,48 @@ def log_contact(submission: Submission, user: User, channel: str, outcome: str, 
         # Someone set a status meanwhile: theirs stands, the attempt is logged.
         with suppress(StatusConflict):
             change_status(submission, user, "contacted", submission.version, submission.status)
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    """A ticked queue row as the page showed it: reference, version, status and owner."""
+
+    reference: str
+    version: int
+    status: str
+    owner_id: int | None
+
+    @classmethod
+    def parse(cls, text: str) -> Pick | None:
+        parts = text.split(":")
+        if len(parts) != 4 or parts[2] not in STATUSES:
+            return None
+        try:
+            return cls(parts[0][:16], int(parts[1]), parts[2], int(parts[3]) if parts[3] else None)
+        except ValueError:
+            return None
+
+
+def bulk_change(picks: list[Pick], user: User, status: str | None, owner: int | None,
+                change_owner: bool) -> tuple[list[str], list[str]]:
+    """Apply a status and/or an owner to each ticked case, each with the conflict check of a
+    single change. Returns (changed, refused) references."""
+    changed, refused = [], []
+    for pick in picks:
+        sub = db.session.scalar(select(Submission).where(Submission.reference == pick.reference))
+        if sub is None:
+            continue
+        try:
+            if status:
+                change_status(sub, user, status, pick.version, pick.status)
+            if change_owner:
+                set_owner(sub, user, owner, pick.owner_id)
+        except (StatusConflict, OwnerConflict):
+            db.session.rollback()
+            refused.append(pick.reference)
+        else:
+            changed.append(pick.reference)
+    audit.record("bulk_change", user.id, detail=f"{len(changed)} changed, {len(refused)} refused"
+                 f"{'; status ' + status if status else ''}{'; owner' if change_owner else ''}")
+    db.session.commit()
+    return changed, refused

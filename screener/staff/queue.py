@@ -61,7 +61,8 @@ ROW_COLUMNS = (
     Submission.urgent, Submission.flag_count, Submission.first_name, Submission.last_name,
     Submission.first_rule_id, Submission.phq9_total, Submission.gad7_total,
     Submission.phq9_band, Submission.gad7_band, Submission.bp_category, Submission.version,
-    Submission.last_contact_at, Submission.follow_up_on, Owner.email.label("owner_email"),
+    Submission.last_contact_at, Submission.follow_up_on, Submission.owner_id,
+    Owner.email.label("owner_email"),
 )
 # Written into the SQL as it is in the partial indexes' WHERE (models.py), so that the planner
 # of either database sees that the index covers the view.

@@ -17,11 +17,20 @@ from ..models import STATUSES, Submission
 from ..questionnaire import QUESTIONS
 from ..rules import RULEBOOK_VERSION, RULES, SEVERITIES, SOURCES, Settings
 from . import audit, bp
-from .cases import OwnerConflict, colleagues, contact_labels, log_contact, set_owner
+from .cases import (
+    OwnerConflict,
+    Pick,
+    bulk_change,
+    colleagues,
+    contact_labels,
+    log_contact,
+    set_owner,
+)
 from .forms import (
     MAX_NOTE_LENGTH,
     ConfirmReevaluationForm,
     ContactForm,
+    EmptyForm,
     NoteForm,
     OwnerForm,
     SearchForm,
@@ -201,6 +210,28 @@ def add_contact(reference: str):
                 form.note.data or "", form.follow_up_on.data, form.mark_contacted.data, _now())
     flash(gettext("Contact attempt logged."))
     return redirect(url_for("staff.submission", reference=sub.reference) + "#contacts", code=303)
+
+
+@bp.route("/bulk", methods=["POST"])
+def bulk():
+    """Ticked queue rows: a new status, take them, or unassign them; each with the conflict
+    check of a single change (a row someone changed since the page was drawn is left alone)."""
+    if not EmptyForm().validate():
+        abort(400)
+    picks = [p for p in map(Pick.parse, request.form.getlist("pick")[:200]) if p]
+    status = request.form.get("status") or None
+    owner = request.form.get("owner", "keep")
+    if status not in (None, *STATUSES) or owner not in ("keep", "me", "nobody"):
+        abort(400)
+    changed, refused = bulk_change(picks, current_user._get_current_object(), status,
+                                   current_user.id if owner == "me" else None, owner != "keep")
+    flash(gettext("%(num)s changed.", num=len(changed)))
+    if refused:
+        flash(gettext("Not changed, because someone else changed them since: %(refs)s.",
+                      refs=", ".join(refused)))
+    back = request.form.get("back", "")
+    same_site = back.startswith("/staff/") and "\\" not in back  # never elsewhere
+    return redirect(back if same_site else url_for("staff.queue"), code=303)
 
 
 @bp.route("/submissions/<reference>/re-evaluate", methods=["GET", "POST"])
