@@ -17,10 +17,16 @@ from sqlalchemy import select, update
 from screener.alerts.models import Alert
 from screener.devices import device_class
 from screener.extensions import db
-from screener.models import AuditEvent, Draft, Submission, SubmissionTally
+from screener.models import (
+    AuditEvent,
+    ContactAttempt,
+    Draft,
+    Submission,
+    SubmissionTally,
+    User,
+)
 from screener.patient.drafts import new_draft, save_page
 from screener.patient.flow import STEP_PAGES
-from screener.staff import audit
 from screener.staff.dashboard import page_label
 from screener.staff.dashboard_data import make_period, page_order
 from screener.staff.seed import random_answers
@@ -66,6 +72,7 @@ def submissions(app, count: int) -> list[int]:
         # The demo seed's own drafts, alerts and status changes go: the tests count their own.
         db.session.execute(Draft.__table__.delete())
         db.session.execute(Alert.__table__.delete())
+        db.session.execute(ContactAttempt.__table__.delete())
         db.session.execute(SubmissionTally.__table__.delete())  # placed below, counted anew
         db.session.execute(update(Submission).values(created_at=at(1), status="closed"))
         db.session.commit()
@@ -178,12 +185,13 @@ def test_response_times_median_and_90th_percentile_by_hand(app, board):
         db.session.add(Alert(submission_id=subs[5], kind="urgent", created_at=at(10),
                              acknowledged_at=at(10, 13), response_seconds=3600))
         db.session.add(Alert(submission_id=subs[6], kind="urgent", created_at=at(10)))
-        for n, sub_id in enumerate(subs[:6]):  # first status change 1 to 6 hours after arrival
+        staff_id = db.session.scalar(select(User.id))
+        for n, sub_id in enumerate(subs[:6]):  # first contact 1 to 6 hours after arrival
             arrived = at(3) if n < 5 else at(10)
-            for later in (0, 5):  # only the first one counts
-                event = audit.record("status_change", submission_id=sub_id,
-                                     detail="new -> in_review")
-                event.at = arrived + timedelta(hours=n + 1 + later)
+            for later in (0, 5):  # only the first attempt counts
+                db.session.add(ContactAttempt(
+                    submission_id=sub_id, user_id=staff_id, channel="phone",
+                    outcome="no_answer", created_at=arrived + timedelta(hours=n + 1 + later)))
         db.session.commit()
 
     assert table(board, "acknowledged") == [

@@ -6,8 +6,8 @@ its numbers, and each table is a CSV download (formula-safe, like the queue's). 
 every download is audit-logged.
 
 Response times: urgent pre-screens from arrival to the acknowledgement of their alert
-(screener/alerts); every pre-screen from arrival to its first status change in the audit log
-(the first time anyone moved it on), standing in for the first contact.
+(screener/alerts); every pre-screen from arrival to the first entry in its contact log (the
+first attempt to reach the person, issue 21).
 """
 
 from __future__ import annotations
@@ -161,8 +161,8 @@ def build_dashboard(period: Period, now: datetime, acknowledge_minutes: float,
             _times("contacted", gettext("All pre-screens: arrival to first contact"),
                    gettext("Pre-screens were first contacted"), times.everyone,
                    times.everyone_all, weeks, contact_minutes,
-                   [gettext("From arrival to the first status change (the first time anyone "
-                            "moved the pre-screen on).")])]),
+                   [gettext("From arrival to the first entry in the contact log (the first "
+                            "attempt to reach the person, whatever its outcome).")])]),
         ("raised", gettext("What the pre-screens raise"), [
             _severity(subs.severity_weeks, subs.total, weeks), _flags(subs.flags),
             _reasons(subs.reasons)]),

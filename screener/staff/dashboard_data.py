@@ -29,7 +29,7 @@ from ..alerts.models import Alert
 from ..extensions import db
 from ..models import (
     STATUSES,
-    AuditEvent,
+    ContactAttempt,
     DashboardDay,
     DashboardMark,
     Draft,
@@ -461,15 +461,16 @@ def _by_week(period: Period, rows: Iterable[tuple[Any, float]]) -> tuple[list[Ti
 
 def response_times(period: Period) -> ResponseTimes:
     """Urgent pre-screens: arrival to acknowledgement of their alert (screener/alerts keeps the
-    seconds). Every pre-screen: arrival to its first status change in the audit log (the first
-    time anyone moved it on: until the contact log is counted, the first contact)."""
+    seconds). Every pre-screen: arrival to the first entry in its contact log (issue 21: the
+    first attempt to reach the person, whatever its outcome)."""
     urgent = db.session.execute(
         select(SubmissionTally.created_at, Alert.response_seconds)
         .join(Alert, Alert.submission_id == SubmissionTally.submission_id)
         .where(*_in_period(period, "severity"), SubmissionTally.value == "urgent")).all()
-    first = (select(AuditEvent.submission_id, func.min(AuditEvent.at).label("first_at"))
-             .where(AuditEvent.action == "status_change", AuditEvent.at >= period.start)
-             .group_by(AuditEvent.submission_id).subquery())
+    first = (select(ContactAttempt.submission_id,
+                    func.min(ContactAttempt.created_at).label("first_at"))
+             .where(ContactAttempt.created_at >= period.start)
+             .group_by(ContactAttempt.submission_id).subquery())
     everyone = db.session.execute(
         select(Submission.created_at, first.c.first_at)
         .join(first, first.c.submission_id == Submission.id)

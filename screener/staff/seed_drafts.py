@@ -2,8 +2,8 @@
 
 For the submissions just seeded: the draft each was sent from (on a phone, tablet or computer,
 in English or Spanish), twice as many drafts abandoned at pages along the questionnaire (more
-early on, and a dip at the substances page), the urgent alerts acknowledged after a while and
-a first status change for recent ones. Drafts hold no answers. Demo use only.
+early on, and a dip at the substances page), and the urgent alerts acknowledged after a while
+(the contact log comes from screener/staff/seed.py). Drafts hold no answers. Demo use only.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from sqlalchemy import insert, select, update
 from ..alerts.models import Alert
 from ..extensions import db
 from ..models import Draft, Submission, utcnow
-from . import audit
 from .dashboard_data import forget_days, page_order, tally_new_submissions
 
 ABANDONED_PER_SENT = 2
@@ -73,30 +72,24 @@ def seed_drafts(count: int, seed_value: int | None = None, days: int = 365) -> s
     for start in range(0, len(rows), BATCH):
         db.session.execute(insert(Draft), rows[start:start + BATCH])
         db.session.commit()
-    responded = _responses(rng, subs[:RESPONSES_AT_MOST], now)
+    responded = _acknowledgements(rng, subs[:RESPONSES_AT_MOST], now)
     counted = tally_new_submissions()
     forget_days()  # the drafts above were made with past times: count every day afresh
     _refresh_statistics()
-    return (f"Added {len(rows)} drafts ({len(abandoned)} not sent), {responded} responses and "
+    return (f"Added {len(rows)} drafts ({len(abandoned)} not sent), {responded} acknowledged "
+            f"urgent alerts and "
             f"the dashboard's tally of {counted} submissions.")
 
 
-def _responses(rng: random.Random, subs: list[Any], now: datetime) -> int:
-    """Urgent alerts acknowledged after minutes, first status changes after hours."""
+def _acknowledgements(rng: random.Random, subs: list[Any], now: datetime) -> int:
+    """Urgent alerts acknowledged after minutes (a median of about 20)."""
     made = 0
     for sub in subs:
-        if sub.urgent:
-            seconds = int(rng.lognormvariate(3.0, 0.8) * 60)  # median about 20 minutes
-            acknowledged = sub.created_at + timedelta(seconds=seconds)
-            if acknowledged < now:
-                db.session.add(Alert(submission_id=sub.id, reference=sub.reference,
-                                     kind="urgent", created_at=sub.created_at,
-                                     acknowledged_at=acknowledged, response_seconds=seconds))
-        moved = sub.created_at + timedelta(hours=rng.lognormvariate(2.5, 0.9))
-        if moved < now:
-            event = audit.record("status_change", submission_id=sub.id, reference=sub.reference,
-                                 detail="new -> in_review (demo)")
-            event.at = moved
+        seconds = int(rng.lognormvariate(3.0, 0.8) * 60)
+        if sub.urgent and sub.created_at + timedelta(seconds=seconds) < now:
+            db.session.add(Alert(submission_id=sub.id, reference=sub.reference, kind="urgent",
+                                 created_at=sub.created_at, response_seconds=seconds,
+                                 acknowledged_at=sub.created_at + timedelta(seconds=seconds)))
             made += 1
     db.session.commit()
     return made
