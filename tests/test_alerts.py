@@ -191,6 +191,24 @@ def test_every_submission_is_alerted_when_the_clinic_asks(app, client):
 
 # --- staff: the queue's button and the outbox --------------------------------------------------
 
+def test_the_queue_acknowledges_an_urgent_submission_in_one_press(app):
+    patient = app.test_client()
+    walk(patient, suicide_answers())
+    send(patient)
+    staff = staff_client(app)
+    queue = staff.get("/staff/").text
+    form = re.search(r'action="/staff/submissions/(\w+)/acknowledge"', queue)
+    assert form, "no acknowledge button in the queue"
+    answer = post_form(staff, "/staff/", f"/staff/submissions/{form.group(1)}/acknowledge",
+                       {"back": "queue"})
+    assert answer.status_code == 303 and answer.headers["Location"] == "/staff/"
+    queue = staff.get("/staff/").text
+    assert "/acknowledge" not in queue and "Acknowledged" in queue
+    assert "alert_acknowledged" in audit_actions(app)
+    with app.app_context():
+        assert db.session.scalar(select(Alert.acknowledged_by)) is not None
+
+
 def test_the_outbox_is_for_admins_and_shows_errors_never_bodies(app):
     app.config.update(SMTP_URL="smtp://127.0.0.1:9", ALERT_EMAILS="oncall@clinic.example")
     staff = staff_client(app)

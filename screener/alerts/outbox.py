@@ -142,6 +142,7 @@ def acknowledge(submission: Submission, user: User, now: datetime) -> Alert | No
         execution_options={"synchronize_session": False})
     if done.rowcount != 1:
         return None
+    submission.acknowledged()  # the queue puts it below the urgent ones no one has taken on
     db.session.refresh(alert)
     return alert
 
