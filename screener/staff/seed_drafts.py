@@ -12,13 +12,15 @@ import random
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import insert, select, update
 
 from ..alerts.models import Alert
 from ..extensions import db
 from ..models import Draft, Submission, utcnow
-from .dashboard_data import forget_days, page_order, tally_new_submissions
+from .dashboard_data import forget_days, page_order, refresh_days, tally_new_submissions
 
 ABANDONED_PER_SENT = 2
 DEVICES = (("phone", 0.55), ("desktop", 0.35), ("tablet", 0.10))
@@ -74,7 +76,8 @@ def seed_drafts(count: int, seed_value: int | None = None, days: int = 365) -> s
         db.session.commit()
     responded = _acknowledgements(rng, subs[:RESPONSES_AT_MOST], now)
     counted = tally_new_submissions()
-    forget_days()  # the drafts above were made with past times: count every day afresh
+    forget_days()  # the drafts above were made with past times: count every day afresh,
+    refresh_days(ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))  # now, not at the first look
     _refresh_statistics()
     return (f"Added {len(rows)} drafts ({len(abandoned)} not sent), {responded} acknowledged "
             f"urgent alerts and "
