@@ -26,9 +26,9 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
-    or_,
     select,
     tuple_,
+    union,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -222,13 +222,14 @@ def search_condition(term: str) -> Any:
         parts = [digits]
     else:
         parts = text.split(" ")[:MAX_NAME_WORDS]
-    found = select(Submission.id).where(*(
+    found: Any = select(Submission.id).where(*(
         Submission.search_text.like(f"%{_escaped(part)}%", escape="\\") for part in parts))
-    matches = [Submission.id.in_(found)]
     reference = normalise_reference(text)
     if reference:
-        matches.append(Submission.reference == reference)
-    return or_(*matches)
+        # A UNION, not an OR beside the IN: each part keeps its index (an OR made PostgreSQL
+        # scan the table, 0.3 s at 100,000 rows).
+        found = union(found, select(Submission.id).where(Submission.reference == reference))
+    return Submission.id.in_(found)
 
 
 def _escaped(text: str) -> str:
