@@ -197,3 +197,9 @@ def test_keys_that_are_not_question_ids_are_ignored_even_unhashable_ones():
     result = evaluate(odd, as_of=AS_OF)
     assert [f.rule_id for f in result.flags][:1] == ["URG-SI-NOW"]
     assert evaluate(_OddMapping([(["si_now"], "yes")]), as_of=AS_OF).flags == ()
+
+
+def test_the_clinic_pages_source_reads_as_a_clinic_would_say_it():
+    from screener.rules import SOURCES
+
+    assert SOURCES["S-SEEDS"].title == "Patient information pages of ketamine clinics"

@@ -67,5 +67,5 @@ SOURCES: dict[str, Source] = {s.key: s for s in (
            "https://www.jointcommission.org/"),
     Source("S-988", "988 Suicide & Crisis Lifeline", "https://988lifeline.org/"),
     Source("S-INSURANCE", "Secondary overviews of coverage and cost of ketamine treatment"),
-    Source("S-SEEDS", "Clinic patient information pages (project seeds)"),
+    Source("S-SEEDS", "Patient information pages of ketamine clinics"),
 )}
