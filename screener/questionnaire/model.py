@@ -145,10 +145,11 @@ class Question:
     # Stored when the question is not asked, once the answers its condition reads are given
     # (last_use_*: "never" for a substance not ticked); otherwise nothing is stored.
     unasked_value: Any = None
+    # The options' stored values, in order (read for every answer cleaned).
+    values: tuple[str, ...] = field(init=False, compare=False, repr=False)
 
-    @property
-    def values(self) -> tuple[str, ...]:
-        return tuple(o.value for o in self.options)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(o.value for o in self.options))
 
     @property
     def offered(self) -> tuple[Option, ...]:

@@ -107,9 +107,9 @@ def missing_safety(answers: Answers) -> tuple[str, ...]:
                  if is_asked(q, answers) and not answers.answered(q.id))
 
 
-def _display_order(rule: Rule) -> tuple[int, int]:
-    """Severity first, then the rulebook's order."""
-    return SEVERITIES.index(rule.severity), RULES.index(rule)
+# Flags are shown by severity first, then in the rulebook's order.
+DISPLAY_ORDER = {rule.id: (SEVERITIES.index(rule.severity), position)
+                 for position, rule in enumerate(RULES)}
 
 
 def evaluate(answers: Mapping[str, Any] | Any, as_of: date | None = None,
@@ -127,7 +127,7 @@ def evaluate(answers: Mapping[str, Any] | Any, as_of: date | None = None,
             fired[rule.id] = because
     hidden = _suppressed(fired)
     shown = sorted((rule for rule in RULES if rule.id in fired and rule.id not in hidden),
-                   key=_display_order)
+                   key=lambda rule: DISPLAY_ORDER[rule.id])
     return Result(
         flags=tuple(_flag(rule, fired[rule.id], case) for rule in shown),
         scores=case.scores,
