@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 TIMEOUT = 30  # seconds: a request that takes longer is an error, never a hang
@@ -87,3 +88,38 @@ class Client:
             self.cookies.pop(name, None)
         else:
             self.cookies[name] = value
+
+
+# --- staff log-in: every account has a second factor ----------------------------------------
+_used_steps: dict[str, int] = {}  # per account: the server accepts each code once
+_steps_lock = threading.Lock()
+
+
+def second_factor_code(email: str, secret: str) -> str:
+    """A code this account has not used yet: this step's, else the next one (accepted one step
+    ahead), else wait for a new step."""
+    import pyotp
+
+    totp = pyotp.TOTP(secret)
+    with _steps_lock:
+        while True:
+            now = totp.timecode(datetime.now(UTC))
+            step = max(now, _used_steps.get(email, -1) + 1)
+            if step <= now + 1:
+                _used_steps[email] = step
+                return totp.generate_otp(step)
+            time.sleep(1)
+
+
+def staff_log_in(client: Client, email: str, password: str, secret: str) -> None:
+    """The log-in page, then the code page, as a person does."""
+    token = client.request("/staff/login").token()
+    done = client.request("/staff/login", [("csrf_token", token), ("email", email),
+                                           ("password", password), ("next", "")])
+    if done.status != 303 or not done.location.endswith("/staff/login/code"):
+        raise RuntimeError(f"staff log-in failed ({done.status} {done.location})")
+    token = client.request("/staff/login/code").token()
+    done = client.request("/staff/login/code", [("csrf_token", token),
+                                                ("code", second_factor_code(email, secret))])
+    if done.status != 303:
+        raise RuntimeError(f"staff code refused ({done.status})")
