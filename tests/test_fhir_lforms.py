@@ -15,14 +15,13 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from test_exports import stored
 
 from screener.exports.fhir import (
     ENABLE_WHEN_EXPRESSION,
@@ -32,21 +31,12 @@ from screener.exports.fhir import (
     submission_bundle,
 )
 from screener.questionnaire import QUESTIONNAIRE, QUESTIONS, Answers, is_asked
-from screener.rules import evaluate
 
 from flow_helpers import changed, personas
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "test-tools"
 LFORMS = TOOLS / "node_modules" / "lforms" / "dist" / "lforms"
-
-
-def stored(answers: dict, reference: str = "K7Q2M9XA") -> SimpleNamespace:
-    result = evaluate(answers)
-    return SimpleNamespace(
-        reference=reference, answers=answers, created_at=datetime(2026, 1, 15, 10, tzinfo=UTC),
-        language="en", flags=[f.as_dict() for f in result.flags], scores=result.scores,
-        rulebook_version=result.rulebook_version)
 
 
 def response_of(answers: dict) -> dict[str, Any]:

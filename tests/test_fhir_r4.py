@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from datetime import UTC, datetime
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from test_exports import stored
 
 from screener.exports.fhir import (
     ENABLE_WHEN_EXPRESSION,
@@ -24,7 +23,6 @@ from screener.exports.fhir import (
     submission_bundle,
 )
 from screener.questionnaire import QUESTIONS
-from screener.rules import evaluate
 
 from flow_helpers import changed, personas
 
@@ -34,14 +32,6 @@ VALIDATOR = ROOT / "test-tools" / "validate_r4.py"
 ORDERED = {"integer", "decimal", "date", "dateTime", "time", "quantity"}  # may use > >= < <=
 ANSWER_KEYS = {"boolean": "Boolean", "integer": "Integer", "decimal": "Decimal", "date": "Date",
                "string": "String", "text": "String", "choice": "Coding"}
-
-
-def stored(answers: dict, reference: str = "K7Q2M9XA") -> SimpleNamespace:
-    result = evaluate(answers)
-    return SimpleNamespace(
-        reference=reference, answers=answers, created_at=datetime(2026, 1, 15, 10, tzinfo=UTC),
-        language="en", flags=[f.as_dict() for f in result.flags], scores=result.scores,
-        rulebook_version=result.rulebook_version)
 
 
 def r4_errors(resources: list[dict[str, Any]]) -> list[str | None]:
