@@ -24,6 +24,7 @@ from .staff.accounts import (
     create_user,
     disable_user,
     find_user,
+    other_active_admins,
     password_problem,
     random_password,
     set_password,
@@ -31,7 +32,8 @@ from .staff.accounts import (
 
 rules_cli = AppGroup("rules", help="Read the rulebook and check a case by hand.")
 demo_cli = AppGroup("demo", help="Demo data for trying the application locally.")
-users_cli = AppGroup("users", help="Staff accounts (there is no sign-up page).")
+users_cli = AppGroup("users", help="Staff accounts: the first admin, and scripts (admins manage "
+                     "accounts in the browser at /staff/admin/users).")
 retention_cli = AppGroup("retention", help="Delete old data per the clinic's retention policy.")
 audit_cli = AppGroup("audit", help="The audit log.")
 
@@ -165,10 +167,12 @@ def users_set_password(email: str, make_random: bool) -> None:
     user = _account(email)
     if make_random:
         password = random_password()
+        audit.record("user_password_reset", detail=f"user {user.id}")
         set_password(user, password, must_change=True)
         click.echo(f"Temporary password (shown once): {password}")
         return
     password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    audit.record("user_password_reset", detail=f"user {user.id}")
     set_password(user, _checked_password(password, user.email))
     click.echo(f"Password changed for {user.email}; their sessions have ended.")
 
@@ -176,8 +180,12 @@ def users_set_password(email: str, make_random: bool) -> None:
 @users_cli.command("disable")
 @click.argument("email")
 def users_disable(email: str) -> None:
-    """Stop an account from logging in and end its sessions."""
+    """Stop an account from logging in and end its sessions (not the only active admin's)."""
     user = _account(email)
+    if user.role == "admin" and user.active and other_active_admins(user) == 0:
+        raise click.ClickException(
+            f"{user.email} is the only active admin; make another account an admin first "
+            "(flask users create EMAIL --role admin)")
     disable_user(user)
     audit.record("user_disabled", detail=f"user {user.id}")
     db.session.commit()

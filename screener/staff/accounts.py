@@ -1,19 +1,32 @@
 """Staff accounts: argon2id password hashes, the password policy, and account changes.
 
 Every change that should end existing sessions bumps `User.session_version`.
+
+Admins change other people's accounts in the browser (screener/staff/admin.py) through
+`change_account`: the form carries the account's `account_state` as it was read, and the change
+is one conditional UPDATE that only applies if the account is still in that state, so two admins
+acting at once never silently overwrite each other. Removing an admin (demoting or disabling one)
+also requires another active admin to remain, checked in the same statement (and, on
+PostgreSQL, after locking the admin rows, so two admins cannot demote each other at once).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from ..extensions import db
-from ..models import User
+from ..models import RecoveryCode, User
+from ..submissions import CODE_ALPHABET
 
 hasher = PasswordHasher()  # argon2id, t=3, m=64 MiB, p=4: above the ASVS floor
 DEMO_EMAIL = "demo@clinic.example"
@@ -36,6 +49,18 @@ GUESSABLE_WORDS = frozenset({
 
 class AccountError(ValueError):
     """An account change that cannot be made, with a message for the person."""
+
+
+class DuplicateAccount(AccountError):
+    """An account with this email address exists already."""
+
+
+class LastAdmin(AccountError):
+    """The change would leave no active admin."""
+
+
+class AccountChanged(Exception):
+    """The account changed since the form was read (another admin, or the person)."""
 
 
 def hash_password(password: str) -> str:
@@ -80,7 +105,10 @@ def normalise_email(email: str) -> str:
 
 
 def random_password() -> str:
-    return secrets.token_urlsafe(15)  # 120 random bits, 20 characters
+    """A temporary password to hand over once: four groups of five letters and digits
+    (Crockford's alphabet: no I, L, O or U to misread), 100 random bits, e.g. 7KQ2M-XR4TD-..."""
+    groups = ("".join(secrets.choice(CODE_ALPHABET) for _ in range(5)) for _ in range(4))
+    return "-".join(groups)
 
 
 def end_sessions(user: User) -> None:
@@ -95,11 +123,15 @@ def create_user(email: str, role: str, password: str, must_change: bool = True) 
     if "@" not in email or len(email) > 254:
         raise AccountError("give the person's work email address")
     if find_user(email) is not None:
-        raise AccountError(f"an account for {email} already exists")
+        raise DuplicateAccount(f"an account for {email} already exists")
     user = User(email=email, role=role, password_hash=hash_password(password),
                 must_change_password=must_change, active=True, session_version=1)
     db.session.add(user)
-    db.session.commit()
+    try:
+        db.session.flush()  # the caller commits it with its audit row
+    except IntegrityError as error:  # the same email added by someone else just now
+        db.session.rollback()
+        raise DuplicateAccount(f"an account for {email} already exists") from error
     return user
 
 
@@ -135,3 +167,99 @@ def ensure_demo_account(password: str) -> tuple[str, str]:
     user.must_change_password = False
     db.session.commit()
     return DEMO_EMAIL, password
+
+
+# --- changes made by an admin ----------------------------------------------------------------
+
+def account_state(user: User) -> str:
+    """What admins change on an account (role, active, password, second factor), as a short
+    keyed digest a form can carry: it reveals nothing, and any change to those makes it differ."""
+    fields = "\x1f".join([user.role, str(bool(user.active)), str(bool(user.must_change_password)),
+                          user.password_hash or "", user.totp_secret or ""])
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else str(key).encode()
+    return hmac.new(key, b"account-state\x1f" + fields.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def other_active_admins(user: User) -> int:
+    return db.session.scalar(select(func.count()).select_from(User).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id)) or 0
+
+
+def _lock_admins() -> None:
+    """On PostgreSQL, take the active admins' rows in turn: a second admin-removing change waits
+    for the first and then counts what it left (SQLite runs one writer at a time anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.role == "admin", User.active.is_(True))
+                           .order_by(User.id).with_for_update())
+
+
+def change_account(user: User, seen: str, values: dict, removes_admin: bool = False) -> None:
+    """Apply `values` to the account if it is still as the admin saw it (`seen`, its
+    `account_state` then); otherwise raise AccountChanged, or LastAdmin when the change would
+    leave no active admin. The caller records the audit row and commits."""
+    if not hmac.compare_digest(account_state(user), seen or ""):
+        raise AccountChanged
+    conditions = [
+        User.id == user.id, User.role == user.role, User.active.is_(bool(user.active)),
+        User.must_change_password.is_(bool(user.must_change_password)),
+        User.password_hash == user.password_hash,
+        User.totp_secret.is_(None) if user.totp_secret is None
+        else User.totp_secret == user.totp_secret,
+    ]
+    if removes_admin:
+        _lock_admins()
+        if other_active_admins(user) == 0:
+            raise LastAdmin
+        other = aliased(User)
+        conditions.append(exists().where(other.role == "admin", other.active.is_(True),
+                                         other.id != user.id))
+    changed = db.session.execute(update(User).where(*conditions).values(**values),
+                                 execution_options={"synchronize_session": False})
+    if changed.rowcount != 1:
+        db.session.rollback()
+        db.session.refresh(user)
+        if removes_admin and other_active_admins(user) == 0:
+            raise LastAdmin
+        raise AccountChanged
+    db.session.expire(user)
+
+
+def _next_session_version() -> dict:
+    return {"session_version": func.coalesce(User.session_version, 0) + 1}
+
+
+def change_role(user: User, seen: str, role: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    change_account(user, seen, {"role": role},
+                   removes_admin=user.role == "admin" and role != "admin" and user.active)
+
+
+def disable_account(user: User, seen: str) -> None:
+    """As `disable_user`, for a form that carried the account's state."""
+    values = {"active": False, **_next_session_version()}
+    if user.is_demo:
+        values.update(is_demo=False, password_hash=hash_password(secrets.token_urlsafe(32)))
+    change_account(user, seen, values, removes_admin=user.role == "admin" and user.active)
+
+
+def enable_account(user: User, seen: str) -> None:
+    change_account(user, seen, {"active": True})
+
+
+def reset_password(user: User, seen: str) -> str:
+    """A new temporary password (returned to be shown once), changed at the next log-in; every
+    session of the account ends."""
+    password = random_password()
+    change_account(user, seen, {"password_hash": hash_password(password),
+                                "must_change_password": True, **_next_session_version()})
+    return password
+
+
+def reset_second_factor(user: User, seen: str) -> None:
+    """Forget the authenticator app and the recovery codes (a lost phone): the next log-in sets
+    two-step verification up again. Every session of the account ends."""
+    change_account(user, seen, {"totp_secret": None, "totp_pending_secret": None,
+                                "totp_last_step": None, **_next_session_version()})
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))

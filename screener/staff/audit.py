@@ -34,6 +34,7 @@ ACTIONS = (
     "password_change_failed", "totp_enrolled", "recovery_codes_created", "recovery_code_used",
     "view", "status_change", "status_conflict", "note", "re_evaluate", "re_evaluate_saved",
     "end_sessions", "user_created", "user_disabled",
+    "user_enabled", "user_role_changed", "user_password_reset", "user_two_step_reset",
     "print", "print_stylesheet", "pdf", "export_csv", "export_fhir", "audit_view", "purge",
     "dashboard_view", "dashboard_csv",
     "owner_change", "contact_logged", "bulk_change",
