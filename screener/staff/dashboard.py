@@ -23,6 +23,7 @@ from flask_babel import gettext
 from flask_login import current_user
 from markupsafe import Markup
 
+from ..alerts.hours import parse_hours
 from ..exports.table import safe_cell
 from ..extensions import db
 from ..rules import RULES_BY_ID
@@ -33,11 +34,13 @@ from .dashboard_data import (
     Period,
     PeriodError,
     Times,
+    Workflow,
     draft_counts,
     language_name,
     make_period,
     page_order,
     period_from_request,
+    protect,
     rate,
     refresh_days,
     response_times,
@@ -97,7 +100,10 @@ def _build() -> Dashboard:
     period = _period(now, zone)
     refresh_days(zone)
     acknowledge, contact = _targets()
-    return build_dashboard(period, now, acknowledge, contact)
+    config = current_app.config
+    flow = workflow(now, parse_hours(config["CLINIC_HOURS"], config["CLINIC_TIMEZONE"]),
+                    config["URGENT_CONTACT_HOURS"], config["CONTACT_TARGET_DAYS"])
+    return build_dashboard(period, acknowledge, contact, flow)
 
 
 @bp.route("/dashboard")
@@ -136,12 +142,20 @@ def csv_text(figure: Figure) -> str:
 
 # --- the figures ----------------------------------------------------------------------------
 
-def build_dashboard(period: Period, now: datetime, acknowledge_minutes: float,
-                    contact_minutes: float) -> Dashboard:
+def build_dashboard(period: Period, acknowledge_minutes: float, contact_minutes: float,
+                    flow: Workflow) -> Dashboard:
     drafts = draft_counts(period)
     subs = submission_counts(period)
     times = response_times(period)
-    flow = workflow(now, timedelta(minutes=contact_minutes))
+    protect([  # the parts of each total the page shows, or that can be worked out from it
+        [started for started, _ in drafts.weeks], [sent for _, sent in drafts.weeks],
+        *([pair[n] for pair in split.values()] for split in (drafts.languages, drafts.devices)
+          for n in (0, 1)),
+        list(drafts.stopped_at.values()),  # of those started but not sent
+        [count for weekly in subs.severity_weeks.values() for count in weekly],
+        subs.severity_weeks.get("urgent", []),  # the urgent total is in the caption
+        [t.count for t in times.urgent], [*(t.count for t in times.urgent), times.unacknowledged],
+        [t.count for t in times.everyone], [count for _, count in flow.statuses]])
     weeks = [w.label for w in period.weeks]
     return Dashboard(period, [
         ("arrivals", gettext("Arrivals"), [
@@ -166,8 +180,7 @@ def build_dashboard(period: Period, now: datetime, acknowledge_minutes: float,
         ("raised", gettext("What the pre-screens raise"), [
             _severity(subs.severity_weeks, subs.total, weeks), _flags(subs.flags),
             _reasons(subs.reasons)]),
-        ("workflow", gettext("Workflow now"), [_workflow(flow.statuses, flow.overdue,
-                                                          contact_minutes)]),
+        ("workflow", gettext("Workflow now"), [_workflow(flow)]),
     ])
 
 
@@ -203,6 +216,10 @@ def _split(figure_id: str, title: str, heading: str, counts: dict[str, tuple[Cou
             caption = gettext("Most pre-screens were started on a %(name)s: %(count)s of "
                               "%(total)s.", name=name_of(key).lower(), count=top.shown,
                               total=total.shown)
+        if top.withheld:  # its number would give a smaller group away
+            caption = (gettext("Most pre-screens were started on a %(name)s.",
+                               name=name_of(key).lower()) if figure_id == "devices" else
+                       gettext("Most pre-screens were started in %(name)s.", name=name_of(key)))
     else:
         caption = gettext("Too few pre-screens were started in this period to show.")
     svg = charts.bars(f"{figure_id}-caption",
@@ -213,7 +230,10 @@ def _split(figure_id: str, title: str, heading: str, counts: dict[str, tuple[Cou
 
 
 def bar(label: str, count: Count) -> tuple[str, int]:
-    """A bar of a chart: a group of fewer than 5 is not drawn, and its label says so."""
+    """A bar of a chart: a group of fewer than 5 is not drawn, and its label says so (as it
+    does of a group withheld so as not to give a small one away)."""
+    if count.withheld:
+        return gettext("%(label)s (not shown)", label=label), count.drawn
     return (f"{label} (<5)" if count.small else label), count.drawn
 
 
@@ -230,7 +250,10 @@ def _stops(stopped_at: dict[str, Count]) -> Figure:
     total = Count(sum(c.value for c in stopped_at.values()))
     rows = [[page_label(key), stopped_at[key].shown] for key in keys]
     biggest = max(keys, key=lambda k: stopped_at[k].value, default=None)
-    if biggest and stopped_at[biggest].value >= 5:
+    if biggest and stopped_at[biggest].withheld:  # its number would give a smaller one away
+        caption = gettext("Of %(total)s pre-screens started but not (yet) sent, the most stopped "
+                          "at “%(page)s”.", total=total.shown, page=page_label(biggest))
+    elif biggest and stopped_at[biggest].value >= 5:
         caption = gettext("Of %(total)s pre-screens started but not (yet) sent, the most stopped "
                           "at “%(page)s”: %(count)s.", total=total.shown,
                           page=page_label(biggest), count=stopped_at[biggest].shown)
@@ -352,16 +375,21 @@ def _reasons(reasons: list[tuple[str, Count]]) -> Figure:
                   [gettext("A pre-screen may give several reasons.")])
 
 
-def _workflow(statuses: list[tuple[str, Count]], overdue: Count, contact: float) -> Figure:
-    rows = [[status_label(name), count.shown] for name, count in statuses]
-    rows.append([gettext("Overdue: still new after %(target)s", target=duration(contact)),
-                 overdue.shown])
-    new = next((c for name, c in statuses if name == "new"), Count(0))
-    caption = gettext("%(new)s pre-screens are new; %(overdue)s of them are past the "
-                      "%(target)s contact target.", new=new.shown, overdue=overdue.shown,
-                      target=duration(contact))
+def _workflow(flow: Workflow) -> Figure:
+    config = current_app.config
+    urgent_hours, target_days = config["URGENT_CONTACT_HOURS"], config["CONTACT_TARGET_DAYS"]
+    rows = [[status_label(name), count.shown] for name, count in flow.statuses]
+    rows += [[gettext("Overdue: urgent, not contacted within %(hours)s working hours",
+                      hours=f"{urgent_hours:g}"), flow.overdue_urgent.shown],
+             [gettext("Overdue: not contacted within %(days)s working days", days=target_days),
+              flow.overdue_target.shown]]
+    caption = gettext("Overdue for a first contact, as the queue marks them: %(urgent)s urgent "
+                      "pre-screens and %(others)s others.", urgent=flow.overdue_urgent.shown,
+                      others=flow.overdue_target.shown)
     svg = charts.bars("workflow-caption", [bar(status_label(name), count)
-                                           for name, count in statuses])
+                                           for name, count in flow.statuses])
     return Figure("workflow", gettext("Pre-screens in each status now"), caption,
                   [gettext("Status"), gettext("Pre-screens")], rows, svg,
-                  [gettext("All pre-screens kept, whatever the period.")])
+                  [gettext("All pre-screens kept, whatever the period. Overdue: new or in "
+                           "review, with nothing in the contact log, after the clinic's "
+                           "targets counted in its opening hours (as in the queue).")])

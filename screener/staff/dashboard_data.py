@@ -2,10 +2,18 @@
 
 Every count comes from a GROUP BY over an index (no row is read one by one): drafts from
 `ix_draft_dashboard` (start time, language, device, last page, sent), submissions from the
-`submission_tally` table (severity, flags, reasons; filled by `tally_new_submissions`), the
-workflow from `ix_submission_status_order`. Weeks start on Monday in the clinic's time zone; a
-week is bucketed in SQL with a CASE over its UTC bounds, which is exact across daylight saving
-time on SQLite and PostgreSQL alike.
+`submission_tally` table (severity, flags, reasons), the workflow from the submission's status
+indexes. Both are summed per day of the clinic's time zone into `dashboard_day`.
+
+What keeps it up to date, so that a page view never does bulk catch-up work:
+- the tally is written with the submission (an ORM event in the same transaction), and again
+  when a re-evaluation changes it; `flask demo seed` tallies the rows it inserts in bulk, and
+  migration 0010 tallies (and counts the days of) a database upgraded from before;
+- a view works out again only the days that have a draft or tally row changed since the last
+  look (usually today, a few thousand rows at most), never the days before or after them.
+
+Weeks start on Monday in the clinic's time zone; a week is bucketed in SQL with a CASE over its
+day bounds. The workflow's overdue count uses the queue's own test (screener/staff/waiting.py).
 
 Counts from 1 to 4 are shown as "fewer than 5" (`Count`): small numbers can identify a person.
 No Flask here except the database session: the view passes the clock and the settings in.
@@ -22,9 +30,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import case, event, func, insert, inspect, literal, not_, select
+from sqlalchemy import and_, case, event, func, insert, inspect, literal, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ..alerts.hours import OpeningHours
 from ..alerts.models import Alert
 from ..extensions import db
 from ..models import (
@@ -38,6 +47,7 @@ from ..models import (
     utcnow,
 )
 from ..questionnaire import QUESTIONNAIRE
+from .waiting import WAITING_STATUSES, overdue_before
 
 SMALLEST_SHOWN = 5  # a bucket with 1 to 4 people shows "fewer than 5"
 PERIODS = {"7": 7, "30": 30, "90": 90}
@@ -48,7 +58,6 @@ TALLY_BATCH = 2000
 # id is within this many of the highest id tallied.
 TALLY_LOOKBACK = 1000
 TALLY_KINDS = ("severity", "flag", "reason")
-TALLY_AT_A_LOOK = 20_000  # submissions a page view tallies at most (a few seconds' work)
 # Changes are looked for from a little before the last look: a draft saved then may have been
 # committed after it.
 CHANGE_MARGIN = timedelta(minutes=2)
@@ -58,33 +67,65 @@ class PeriodError(ValueError):
     """The dates asked for do not make a period (unreadable, reversed or too long)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Count:
-    """A number of people; `shown` is what a page or a CSV may say about it."""
+    """A number of people; `shown` is what a page or a CSV may say about it. `withheld`: not
+    small itself, but not shown either, so that a total minus the shown groups cannot give a
+    small group away (set by `protect`)."""
 
     value: int
+    withheld: bool = False
 
     @property
     def small(self) -> bool:
         return 0 < self.value < SMALLEST_SHOWN
 
     @property
+    def hidden(self) -> bool:
+        return self.small or self.withheld
+
+    @property
     def shown(self) -> str:
-        return "fewer than 5" if self.small else f"{self.value:,}"
+        if self.small:
+            return "fewer than 5"
+        return "not shown" if self.withheld else f"{self.value:,}"
 
     @property
     def drawn(self) -> int:
-        """The height a chart gives it: a small bucket is left out of the picture."""
-        return 0 if self.small else self.value
+        """The height a chart gives it: a hidden group is left out of the picture."""
+        return 0 if self.hidden else self.value
 
 
 def rate(part: Count, whole: Count) -> str:
-    """A percentage, unless either count is too small to show (it would give the count away)."""
+    """A percentage, unless either count is hidden (it would give the count away)."""
     if whole.value == 0:
         return "–"
     if part.small or whole.small:
         return "not shown (fewer than 5)"
+    if part.withheld or whole.withheld:
+        return "not shown"
     return f"{round(100 * part.value / whole.value)}%"
+
+
+def protect(groups: Iterable[list[Count]]) -> None:
+    """Complementary disclosure: each group holds the parts of a total the page shows (or that
+    can be worked out from it). A total minus the shown parts gives the hidden parts' sum, so
+    while a group hides exactly one part, or hidden parts that add up to fewer than 5, its
+    smallest shown part above zero is withheld too; again until no group changes (a part may
+    be in several groups, e.g. a week of a severity and of the whole table)."""
+    groups = [group for group in groups if group]
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            hidden = [count for count in group if count.hidden]
+            if not hidden or (len(hidden) >= 2 and
+                              sum(count.value for count in hidden) >= SMALLEST_SHOWN):
+                continue
+            shown = [count for count in group if not count.hidden and count.value > 0]
+            if shown:
+                min(shown, key=lambda count: count.value).withheld = True
+                changed = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,13 +266,14 @@ def draft_counts(period: Period) -> DraftCounts:
 
 # --- submissions: severity, flags, reasons, from the tally -------------------------------
 
-def tally_new_submissions(batch: int = TALLY_BATCH, most: int | None = None) -> int:
-    """Add the tally rows of submissions not yet counted (at most `most`, in committed batches:
-    a look after an upgrade of a big database does a part and the next looks the rest); returns
-    how many were counted. Two requests doing this at once: the slower one meets the unique
-    constraint and leaves it to the other."""
+def tally_new_submissions(batch: int = TALLY_BATCH) -> int:
+    """Tally the submissions inserted in bulk without the ORM (`flask demo seed`), in committed
+    batches; returns how many were counted. Their rows carry the submission's own time as
+    `counted_at`: the caller counts their days in full afterwards (a later look would otherwise
+    take them for changes). Submissions stored through the ORM are tallied as they are
+    written (below)."""
     counted = 0
-    while most is None or counted < most:
+    while True:
         highest = db.session.scalar(select(func.max(SubmissionTally.submission_id))) or 0
         tallied = select(SubmissionTally.id).where(SubmissionTally.submission_id == Submission.id)
         found = db.session.execute(
@@ -241,22 +283,18 @@ def tally_new_submissions(batch: int = TALLY_BATCH, most: int | None = None) -> 
             .order_by(Submission.id).limit(batch)).all()
         if not found:
             return counted
-        db.session.execute(insert(SubmissionTally), list(tally_rows(found)))
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            return counted
+        db.session.execute(insert(SubmissionTally), list(tally_rows(found, counted_at=None)))
+        db.session.commit()
         counted += len(found)
         if len(found) < batch:
             return counted
-    return counted
 
 
-def tally_rows(submissions: Iterable[Any]) -> Iterable[dict[str, Any]]:
-    now = utcnow()
+def tally_rows(submissions: Iterable[Any], counted_at: datetime | None) -> Iterable[dict[str, Any]]:
+    """The tally rows of submissions; `counted_at` None: the submission's own time."""
     for sub in submissions:
-        common = {"submission_id": sub.id, "created_at": sub.created_at, "counted_at": now}
+        common = {"submission_id": sub.id, "created_at": sub.created_at,
+                  "counted_at": counted_at or sub.created_at}
         yield {**common, "kind": "severity", "value": sub.highest_severity or "none"}
         for rule_id in dict.fromkeys(f["rule_id"] for f in sub.flags or []):
             yield {**common, "kind": "flag", "value": rule_id[:40]}
@@ -264,18 +302,25 @@ def tally_rows(submissions: Iterable[Any]) -> Iterable[dict[str, Any]]:
             yield {**common, "kind": "reason", "value": reason[:40]}
 
 
+@event.listens_for(Submission, "after_insert")
+def _tally_new(mapper: Any, connection: Any, target: Submission) -> None:
+    """A submission stored through the ORM (a patient sending the questionnaire) is tallied in
+    the same transaction: both are stored, or neither."""
+    connection.execute(insert(SubmissionTally.__table__), list(tally_rows([target], utcnow())))
+
+
 @event.listens_for(Submission, "after_update")
 def _tally_again(mapper: Any, connection: Any, target: Submission) -> None:
-    """A re-evaluation that changes a tallied submission's flags or severity is counted anew, in
-    its own transaction (other changes, such as a status, leave the tally as it is)."""
+    """A re-evaluation that changes a submission's flags, severity or reasons (or its time) is
+    counted anew, in the same transaction (other changes, such as a status, leave the tally as
+    it is)."""
     state = inspect(target)
     if not any(state.attrs[name].history.has_changes()
-               for name in ("flags", "highest_severity", "conditions")):
+               for name in ("flags", "highest_severity", "conditions", "created_at")):
         return
     table = SubmissionTally.__table__
-    if connection.scalar(select(table.c.id).where(table.c.submission_id == target.id).limit(1)):
-        connection.execute(table.delete().where(table.c.submission_id == target.id))
-        connection.execute(insert(table), list(tally_rows([target])))
+    connection.execute(table.delete().where(table.c.submission_id == target.id))
+    connection.execute(insert(table), list(tally_rows([target], utcnow())))
 
 
 @dataclass
@@ -328,70 +373,95 @@ def _day_of_hour(hour: str, zone: ZoneInfo) -> date:
     return datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC).astimezone(zone).date()
 
 
-def _recount(zone: ZoneInfo, kinds: tuple[str, ...], from_day: date, query: Any,
-             keys: tuple[str, ...]) -> None:
-    """Work the day counts of `kinds` out again from `from_day` on. `query` gives the hour and
-    `keys` then a count; hours are summed into the clinic's days (exact for zones whose offset
-    is whole hours)."""
-    db.session.execute(DashboardDay.__table__.delete().where(
-        DashboardDay.zone == zone.key, DashboardDay.kind.in_(kinds),
-        DashboardDay.day >= from_day))
-    days: dict[tuple[Any, ...], int] = defaultdict(int)
+def _hour_start(day: date, zone: ZoneInfo) -> datetime:
+    """The first whole UTC hour of the clinic's day: the hours `_day_of_hour` gives that day
+    (a zone half an hour off UTC gives the hour across midnight to the day before)."""
+    midnight = _midnight(day, zone)
+    hour = midnight.replace(minute=0, second=0, microsecond=0)
+    return hour if hour == midnight else hour + timedelta(hours=1)
+
+
+def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Days as runs of consecutive days, (first, last) each."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if runs and day == runs[-1][1] + timedelta(days=1):
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
+def _recount(zone: ZoneInfo, kinds: tuple[str, ...], days: tuple[date, date] | None,
+             query: Any, moment: Any, keys: tuple[str, ...]) -> None:
+    """Work the day counts of `kinds` out again for the days from `first` to `last` (all of
+    them when `days` is None). `query` gives the hour and `keys` then a count; hours are summed
+    into the clinic's days."""
+    delete = DashboardDay.__table__.delete().where(DashboardDay.zone == zone.key,
+                                                   DashboardDay.kind.in_(kinds))
+    if days is not None:
+        first, last = days
+        delete = delete.where(DashboardDay.day >= first, DashboardDay.day <= last)
+        query = query.where(moment >= _hour_start(first, zone),
+                            moment < _hour_start(last + timedelta(days=1), zone))
+    db.session.execute(delete)
+    counts: dict[tuple[Any, ...], int] = defaultdict(int)
     for hour, *values, count in db.session.execute(query):
-        days[(_day_of_hour(hour, zone), *values)] += count
+        counts[(_day_of_hour(hour, zone), *values)] += count
     rows = [{"zone": zone.key, "day": day, **dict(zip(keys, values, strict=True)), "count": n}
-            for (day, *values), n in days.items()]
+            for (day, *values), n in counts.items()]
     for start in range(0, len(rows), TALLY_BATCH):
         db.session.execute(insert(DashboardDay), rows[start:start + TALLY_BATCH])
 
 
-def _recount_drafts(zone: ZoneInfo, from_day: date) -> None:
+def _recount_drafts(zone: ZoneInfo, days: tuple[date, date] | None) -> None:
     hour = _hour_of(Draft.created_at)
     sent = case((Draft.submission_id.is_(None), False), else_=True)
     query = (select(hour, literal("draft"), func.coalesce(Draft.language, ""),
                     func.coalesce(Draft.device, ""),
                     func.coalesce(Draft.last_page, ""), sent, func.count())
-             .where(Draft.created_at >= _midnight(from_day, zone))
              .group_by(hour, Draft.language, Draft.device, Draft.last_page, sent))
-    _recount(zone, ("draft",), from_day, query,
+    _recount(zone, ("draft",), days, query, Draft.created_at,
              ("kind", "language", "device", "last_page", "sent"))
 
 
-def _recount_tally(zone: ZoneInfo, from_day: date) -> None:
+def _recount_tally(zone: ZoneInfo, days: tuple[date, date] | None) -> None:
     hour = _hour_of(SubmissionTally.created_at)
     query = (select(hour, SubmissionTally.kind, SubmissionTally.value, func.count())
-             .where(SubmissionTally.created_at >= _midnight(from_day, zone))
              .group_by(hour, SubmissionTally.kind, SubmissionTally.value))
-    _recount(zone, TALLY_KINDS, from_day, query, ("kind", "value"))
+    _recount(zone, TALLY_KINDS, days, query, SubmissionTally.created_at, ("kind", "value"))
+
+
+def _changed_days(zone: ZoneInfo, moment: Any, changed: Any, since: datetime) -> list[date]:
+    """The clinic's days of the rows changed since `since` (read from the index on the time of
+    the change and the row's own time)."""
+    hour = _hour_of(moment)
+    return [_day_of_hour(found, zone) for found in db.session.scalars(
+        select(hour).where(changed >= since).group_by(hour))]
 
 
 def refresh_days(zone: ZoneInfo) -> None:
-    """Bring the day counts of this time zone up to date: the days from the first one with a
-    draft or a tally row changed since the last look (a little before it: a change committed
-    late), all of them the first time."""
-    tally_new_submissions(most=TALLY_AT_A_LOOK)
+    """Bring the day counts of this time zone up to date: only the days that have a draft or a
+    tally row changed since the last look (a little before it: a change committed late) are
+    worked out again; every day the first time a time zone is looked at (migration 0010 and
+    `flask demo seed` do that for the clinic's own)."""
     started = utcnow()
     mark = db.session.get(DashboardMark, zone.key)
-    since = mark.refreshed_at - CHANGE_MARGIN if mark else None
-    # min() of an expression, not of the column: SQLite would otherwise walk every draft in
-    # created_at order instead of the few changed since.
-    first_draft = select(func.min(func.coalesce(Draft.created_at, Draft.created_at)))
-    first_tally = select(func.min(func.coalesce(SubmissionTally.created_at,
-                                                SubmissionTally.created_at)))
-    if since is not None:
-        first_draft = first_draft.where(Draft.updated_at >= since)
-        first_tally = first_tally.where(SubmissionTally.counted_at >= since)
-    if (found := db.session.scalar(first_draft)) is not None:
-        _recount_drafts(zone, _aware(found).astimezone(zone).date())
-    if (found := db.session.scalar(first_tally)) is not None:
-        _recount_tally(zone, _aware(found).astimezone(zone).date())
-    if mark is None:
-        db.session.add(DashboardMark(zone=zone.key, refreshed_at=started))
-    else:
-        mark.refreshed_at = started
     try:
+        if mark is None:
+            _recount_drafts(zone, None)
+            _recount_tally(zone, None)
+            db.session.add(DashboardMark(zone=zone.key, refreshed_at=started))
+        else:
+            since = mark.refreshed_at - CHANGE_MARGIN
+            for run in _runs(_changed_days(zone, Draft.created_at, Draft.updated_at, since)):
+                _recount_drafts(zone, run)
+            for run in _runs(_changed_days(zone, SubmissionTally.created_at,
+                                           SubmissionTally.counted_at, since)):
+                _recount_tally(zone, run)
+            mark.refreshed_at = started
         db.session.commit()
-    except IntegrityError:  # another view did the same at the same moment
+    except IntegrityError:  # another view counted the same days at the same moment
         db.session.rollback()
 
 
@@ -407,17 +477,24 @@ def forget_days() -> None:
 @dataclass
 class Workflow:
     statuses: list[tuple[str, Count]]
-    overdue: Count  # still "new" after the contact target
+    overdue_urgent: Count  # marked "Overdue: urgent, not contacted in time" in the queue
+    overdue_target: Count  # marked "Overdue: not contacted in time"
 
 
-def workflow(now: datetime, contact_target: timedelta) -> Workflow:
+def workflow(now: datetime, hours: OpeningHours | None, urgent_hours: float,
+             target_days: int) -> Workflow:
+    """Each status now, and the cases the queue marks overdue (the same test: waiting.py)."""
     counts = dict(db.session.execute(
         select(Submission.status, func.count()).group_by(Submission.status)).all())
-    overdue = db.session.scalar(
-        select(func.count()).select_from(Submission)
-        .where(Submission.status == "new", Submission.created_at < now - contact_target))
+    before = overdue_before(hours, now, urgent_hours, target_days)
+    urgent = and_(Submission.urgent.is_(True), Submission.created_at < before.urgent)
+    marked = db.session.execute(
+        select(func.sum(case((urgent, 1), else_=0)), func.sum(case((urgent, 0), else_=1)))
+        .where(Submission.status.in_(WAITING_STATUSES), Submission.last_contact_at.is_(None),
+               or_(urgent, Submission.created_at < before.target))).one()
     names = [*STATUSES, *sorted(set(counts) - set(STATUSES))]
-    return Workflow([(name, Count(counts.get(name, 0))) for name in names], Count(overdue or 0))
+    return Workflow([(name, Count(counts.get(name, 0))) for name in names],
+                    Count(int(marked[0] or 0)), Count(int(marked[1] or 0)))
 
 
 # --- response times -------------------------------------------------------------------------
@@ -427,10 +504,10 @@ class Times:
     """Minutes from arrival to a response, for the pre-screens of one week."""
 
     minutes: tuple[float, ...] = ()
+    count: Count = field(init=False, compare=False)  # how many (one object: `protect` marks it)
 
-    @property
-    def count(self) -> Count:
-        return Count(len(self.minutes))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "count", Count(len(self.minutes)))
 
     def percentile(self, share: float) -> float | None:
         """Nearest rank; None when there are too few to show."""
@@ -446,7 +523,8 @@ class ResponseTimes:
     everyone: list[Times] = field(default_factory=list)  # arrival -> first status change
     urgent_all: Times = Times()
     everyone_all: Times = Times()
-    unacknowledged: Count = Count(0)  # urgent pre-screens of the period not yet acknowledged
+    # urgent pre-screens of the period not yet acknowledged
+    unacknowledged: Count = field(default_factory=lambda: Count(0))
 
 
 def _by_week(period: Period, rows: Iterable[tuple[Any, float]]) -> tuple[list[Times], Times]:

@@ -5,10 +5,15 @@ in its time zone; a clinic whose hours are free text counts every hour of every 
 
 Pure: the caller passes the opening hours and the moment. "Contacted" means an attempt is in
 the contact log (a message left counts: the clinic did reach out), or the status says so.
+
+The queue marks each row with `waiting`; the dashboard counts the same cases in SQL with the
+moments `overdue_before` finds (arrivals before them are overdue), worked out with the same two
+tests, so the two always agree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -79,17 +84,66 @@ def working_days_after(hours: OpeningHours | None, start: datetime, end: datetim
     return found
 
 
+def urgent_overdue(hours: OpeningHours | None, arrived: datetime, now: datetime,
+                   urgent_hours: float) -> bool:
+    """An urgent case not contacted: more than `urgent_hours` working hours since arrival."""
+    limit = urgent_hours * 3600
+    return working_seconds(hours, arrived, now, limit + 1) > limit
+
+
+def target_overdue(hours: OpeningHours | None, arrived: datetime, now: datetime,
+                   target_days: int) -> bool:
+    """Any case not contacted: more than `target_days` working days since the day of arrival."""
+    return working_days_after(hours, arrived, now, target_days + 1) > target_days
+
+
 def waiting(row: Any, now: datetime, hours: OpeningHours | None, urgent_hours: float,
             target_days: int) -> Waiting:
     """How long the person of a queue row (or a submission) has waited, and whether it is
     overdue."""
     overdue = None
     if row.last_contact_at is None and row.status in WAITING_STATUSES:
-        limit = urgent_hours * 3600
-        if row.urgent and working_seconds(hours, row.created_at, now, limit + 1) > limit:
+        if row.urgent and urgent_overdue(hours, row.created_at, now, urgent_hours):
             overdue = "urgent"
-        elif working_days_after(hours, row.created_at, now, target_days + 1) > target_days:
+        elif target_overdue(hours, row.created_at, now, target_days):
             overdue = "target"
     contact = row.last_contact_at
     return Waiting(duration_text(now - row.created_at),
                    duration_text(now - contact) if contact is not None else None, overdue)
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueBefore:
+    """A waiting case not contacted is overdue when it arrived before `urgent` (an urgent case)
+    or before `target` (any case): the moments where `waiting`'s marks begin."""
+
+    urgent: datetime
+    target: datetime
+
+
+def overdue_before(hours: OpeningHours | None, now: datetime, urgent_hours: float,
+                   target_days: int) -> OverdueBefore:
+    """Where the overdue marks begin. Each test only turns true the longer a case has waited,
+    so its boundary is found by halving, to the microsecond, the span from a little over
+    MAX_DAYS_LOOKED_AT days before `now` (overdue whatever the hours) to `now`: about 45 runs
+    of the test, each over a few days."""
+    return OverdueBefore(
+        _earliest_not(lambda at: urgent_overdue(hours, at, now, urgent_hours), now),
+        _earliest_not(lambda at: target_overdue(hours, at, now, target_days), now))
+
+
+def _earliest_not(overdue: Callable[[datetime], bool], now: datetime) -> datetime:
+    """The earliest arrival that is not overdue (every earlier one is)."""
+    low, high = now - timedelta(days=MAX_DAYS_LOOKED_AT + 2), now
+    if overdue(high):
+        return high
+    if not overdue(low):
+        return low
+    step = timedelta(microseconds=1)
+    while high - low > step:  # overdue(low) and not overdue(high)
+        middle = low + (high - low) // 2
+        if overdue(middle):
+            low = middle
+        else:
+            high = middle
+    return high
