@@ -158,6 +158,10 @@ Index("ix_submission_status_queue", Submission.status, Submission.queue_rank,
       Submission.created_at, Submission.id)
 Index("ix_submission_open_queue", Submission.queue_rank, Submission.created_at, Submission.id,
       sqlite_where=_OPEN, postgresql_where=_OPEN)
+# The cases waiting for a first contact (the queue's overdue marks, counted by the dashboard).
+_WAITING = Submission.status.in_(("new", "in_review")) & Submission.last_contact_at.is_(None)
+Index("ix_submission_waiting", Submission.created_at, Submission.urgent,
+      sqlite_where=_WAITING, postgresql_where=_WAITING)
 Index("ix_submission_owner_queue", Submission.owner_id, Submission.queue_rank,
       Submission.created_at, Submission.id, sqlite_where=_OPEN, postgresql_where=_OPEN)
 Index("ix_submission_follow_up", Submission.follow_up_on, sqlite_where=_OPEN,

@@ -30,7 +30,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import and_, case, event, func, insert, inspect, literal, not_, or_, select
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    not_,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
 from ..alerts.hours import OpeningHours
@@ -488,10 +499,15 @@ def workflow(now: datetime, hours: OpeningHours | None, urgent_hours: float,
         select(Submission.status, func.count()).group_by(Submission.status)).all())
     before = overdue_before(hours, now, urgent_hours, target_days)
     urgent = and_(Submission.urgent.is_(True), Submission.created_at < before.urgent)
+    other = and_(not_(urgent), Submission.created_at < before.target)
+    # The statuses written into the statement: SQLite then reads ix_submission_waiting (its
+    # partial index), a range of arrivals.
+    waiting = Submission.status.in_(bindparam("waiting", WAITING_STATUSES, expanding=True,
+                                              literal_execute=True))
     marked = db.session.execute(
-        select(func.sum(case((urgent, 1), else_=0)), func.sum(case((urgent, 0), else_=1)))
-        .where(Submission.status.in_(WAITING_STATUSES), Submission.last_contact_at.is_(None),
-               or_(urgent, Submission.created_at < before.target))).one()
+        select(func.sum(case((urgent, 1), else_=0)), func.sum(case((other, 1), else_=0)))
+        .where(waiting, Submission.last_contact_at.is_(None),
+               Submission.created_at < max(before.urgent, before.target))).one()
     names = [*STATUSES, *sorted(set(counts) - set(STATUSES))]
     return Workflow([(name, Count(counts.get(name, 0))) for name in names],
                     Count(int(marked[0] or 0)), Count(int(marked[1] or 0)))
