@@ -1,12 +1,15 @@
 """The consult summary: the print view (paper, A4 and US Letter) and the same as a PDF made by
-WeasyPrint. Page 1 of each PDF is also drawn as a PNG in test-artifacts/summary/ for a person to
-look at."""
+WeasyPrint. Page 1 holds everything a provider needs at a glance (who, why, scores, every flag,
+the antidepressants tried), checked in the PDF's own page text for the heaviest personas; the
+detail follows from page 2. Page 1 of each PDF is also drawn as a PNG in test-artifacts/summary/
+for a person to look at."""
 
 from __future__ import annotations
 
 import html
 import io
 import re
+import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -24,6 +27,7 @@ from screener.staff.summary import css_string, page_css
 
 import browser_support
 from browser_support import new_context, staff_log_in
+from conftest import make_app
 from flow_helpers import csrf_token, personas
 from staff_helpers import (
     PASSWORD,
@@ -51,6 +55,57 @@ def rich_answers() -> dict:
         answers.update({k: v for k, v in by_name[donor].items()
                         if by_name["P01"].get(k) != v and k != "date_of_birth"})
     answers.update(first_name="Zoë", last_name="O'Neil-Ngata")
+    return answers
+
+
+TRIALS = [  # six antidepressants, one named by the person, every outcome
+    {"drug": "sertraline", "weeks": "gt8", "adherence": "as_prescribed", "outcome": "no_change",
+     "current_episode": "yes"},
+    {"drug": "escitalopram", "weeks": "6_8", "adherence": "mostly",
+     "outcome": "some_improvement", "current_episode": "yes"},
+    {"drug": "venlafaxine", "weeks": "gt8", "adherence": "as_prescribed",
+     "outcome": "better_then_returned", "current_episode": "no"},
+    {"drug": "bupropion", "weeks": "lt4", "adherence": "often_missed",
+     "outcome": "stopped_side_effects", "current_episode": "yes"},
+    {"drug": "other", "drug_other": "Agomelatine (Valdoxan, from abroad)", "weeks": "6_8",
+     "adherence": "as_prescribed", "outcome": "no_change", "current_episode": "not_sure"},
+    {"drug": "phenelzine", "weeks": "4_5", "adherence": "as_prescribed", "outcome": "no_change",
+     "current_episode": "yes"},
+]
+TRIAL_NAMES = ["Sertraline (Zoloft)", "Escitalopram (Lexapro)", "Venlafaxine (Effexor)",
+               "Bupropion (Wellbutrin)", "Agomelatine (Valdoxan, from abroad)",
+               "Phenelzine (Nardil)"]
+WHY = ("Sleep has been very poor for two years and I can no longer work full time; my GP "
+       "suggested asking about ketamine after the last medicine stopped helping.")
+
+
+def merged(base: str, donors: tuple[str, ...], **changes) -> dict:
+    """A persona's answers with every answer in which the donors differ from P01 laid over."""
+    by_name = {p["persona"]: p["answers"] for p in personas()}
+    answers = dict(by_name[base])
+    for donor in donors:
+        answers.update({k: v for k, v in by_name[donor].items()
+                        if by_name["P01"].get(k) != v and k != "ad_trials"})
+    answers.update(reasons=["depression", "anxiety", "chronic_pain", "other"],
+                   reasons_other=WHY, ad_trials=TRIALS, **changes)
+    return answers
+
+
+def heavy_answers() -> dict:
+    """The heaviest realistic person: 65, a heart attack this year, on dialysis, glaucoma, an
+    MAOI, a past attempt and thoughts of suicide now: 13 flags (one urgent) and six
+    antidepressants, and a long answer to "tell us a little more"."""
+    by_name = {p["persona"]: p["answers"] for p in personas()}
+    return merged("P13", ("P03", "P11", "P15", "P09", "P27", "P19"),
+                  si_now="yes", bladder=by_name["P25"]["bladder"])
+
+
+def heaviest_answers() -> dict:
+    """More than any one person is likely to have (17 flags): page 1 overflows on purpose."""
+    answers = merged("P13", ("P07", "P09", "P19", "P11", "P15", "P27", "P25", "P23", "P03",
+                             "P29", "P21", "P17"))
+    by_name = {p["persona"]: p["answers"] for p in personas()}
+    answers.update({k: v for k, v in by_name["P09"].items() if k.startswith("si_")})
     return answers
 
 
@@ -86,35 +141,58 @@ def test_the_submission_page_offers_the_summary_pdf_and_fhir_in_one_click(staff,
     assert f'action="/staff/submissions/{rich}/fhir"' in page
 
 
-def test_the_summary_reads_who_why_scores_flags_answers_then_notes(app, staff, rich):
+def test_the_summary_reads_who_why_scores_flags_trials_then_the_detail(app, staff, rich):
     page = summary_of(staff, rich)
     text = text_of(page)
-    headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", page)
-    assert headings[:3] == ["Who", "Why they came", "Scores"]
-    assert headings[3].endswith("flags, most severe first")
-    assert headings[4:] == ["Every answer", "Notes"]
+    headings = [text_of(h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page)]
+    assert headings[:2] == ["Why they came", "Scores"]
+    assert re.fullmatch(r"\d+ flags, most severe first rulebook .*", headings[2])
+    assert headings[3].startswith("Antidepressants tried")
+    assert headings[4:] == ["Where each flag comes from", "Every answer", "Notes"]
+    glance, detail = page.split('<div class="detail">')
+    assert 'aria-label="Who"' in glance and 'class="trial-table"' in glance
     for words in ("Zoë O'Neil-Ngata", rich, "PHQ-9", "GAD-7", "AUDIT-C", "(severe)",
-                  "Blood pressure category", "Asked to bring BP readings.",
-                  "What would you like help with?"):
-        assert words in text, words
+                  "Blood pressure category", "What would you like help with?", "Date of birth",
+                  "(age "):
+        assert words in text_of(glance), words
+    assert "Asked to bring BP readings." in text_of(detail)
     assert "URGENT." in text  # in words, not only a colour
 
 
 def test_flags_come_most_severe_first_with_the_answers_behind_them(app, staff, rich):
     page = summary_of(staff, rich)
     sub = submission(app, rich)
-    severities = re.findall(r'<article class="flag flag-([a-z]+)">', page)
+    rows = re.findall(r'<tr class="flag flag-([a-z]+)" data-rule="([A-Z0-9-]+)">(.*?)</tr>',
+                      page, re.S)
+    severities = [severity for severity, _, _ in rows]
     assert severities == sorted(severities, key=SEVERITIES.index)
     assert set(severities) == set(SEVERITIES)
-    shown_ids = re.findall(r'<span class="rule-id">([A-Z0-9-]+)</span>', page)
-    assert sorted(shown_ids) == sorted(f["rule_id"] for f in sub.flags)
-    for flag in sub.flags:
-        block = html.unescape(page.split(f'<span class="rule-id">{flag["rule_id"]}</span>')[1]
-                              .split("</article>")[0])
-        assert flag["staff_text"] in block
-        for question_id in flag["because"]:  # the answers behind the flag: question and answer
-            assert re.search(rf'<th scope="row">{re.escape(QUESTIONS[question_id].label)}</th>'
-                             r"<td>[^<]+</td>", block), (flag["rule_id"], question_id)
+    assert sorted(rule for _, rule, _ in rows) == sorted(f["rule_id"] for f in sub.flags)
+    stored = {f["rule_id"]: f for f in sub.flags}
+    for severity, rule_id, row in rows:
+        flag, cells = stored[rule_id], html.unescape(row)
+        assert f'<span class="severity">{severity.capitalize()}</span>' in cells  # a word
+        assert flag["staff_text"] in cells
+        for question_id in flag["because"]:  # the question in a few words, then the answer
+            label = QUESTIONS[question_id].label
+            short = label if len(label) <= 60 else label[:59].rsplit(" ", 1)[0]
+            assert re.search(rf'<span class="question">{re.escape(short)}[^<]*</span> '
+                             r"<strong>[^<]+</strong>", cells), (rule_id, question_id)
+
+
+def test_the_antidepressants_tried_are_a_table_on_the_first_part(app, staff):
+    reference = submit_answers(app, heavy_answers())
+    page = summary_of(staff, reference)
+    table = page.split('class="trial-table"')[1].split("</table>")[0]
+    rows = [[text_of(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)]
+    assert [row[1] for row in rows] == TRIAL_NAMES  # the person's order; their own name
+    assert rows[0] == ["1", "Sertraline (Zoloft)", "More than 8 weeks", "Yes, as prescribed",
+                       "No change", "Yes"]
+    assert rows[4][2:] == ["6 to 8 weeks", "Yes, as prescribed", "No change", "Not sure"]
+    sub = submission(app, reference)
+    assert (f"{sub.scores['possibly_adequate_trials']} possibly adequate"
+            in text_of(page.split('id="trials-title"')[1].split("</h2>")[0]))
 
 
 def test_every_asked_answer_is_printed_by_section(app, staff, rich):
@@ -223,7 +301,8 @@ def test_the_pdf_holds_the_reference_and_every_flag_on_the_chosen_paper(app, dat
     everything = "\n".join(pages)
     sub = submission(app, rich)
     for flag in sub.flags:
-        assert flag["rule_id"] in pages[0] + pages[1], flag["rule_id"]
+        assert squeezed(flag["staff_text"]) in squeezed(pages[0]), flag["rule_id"]
+        assert flag["rule_id"] in everything  # with its sources, after page 1
     for number, text in enumerate(pages, 1):
         assert rich in text, f"page {number} has no reference in its header"
         assert f"page {number} of {len(pages)}" in text
@@ -231,6 +310,97 @@ def test_the_pdf_holds_the_reference_and_every_flag_on_the_chosen_paper(app, dat
     assert "Zoë" not in str(reader.metadata)  # the file's title names no one
     if database == "sqlite":
         save_first_page(response.data, f"summary-{paper}.png")
+
+
+def squeezed(text: str) -> str:
+    """Text with ligatures undone ("ﬁ" -> "fi") and no white space at all: a line break in
+    the PDF, wherever the table wrapped a cell, is not a difference."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    """The text of each page of a PDF (pypdf reads the page's own text drawing operations)."""
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
+
+
+# --- page 1 at a glance, for the heaviest personas ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def heavy_case(tmp_path_factory):
+    """Both heavy persons' summaries as PDFs, made once for the module (a PDF takes about a
+    second): {(case, paper): page texts}, and each case's stored flags. The layout does not
+    depend on the database, so one SQLite app is enough."""
+    making = make_app("sqlite", tmp_path_factory.mktemp("heavy-summary"))
+    app = next(making)
+    install_clock(app)
+    client = staff_client(app)
+    found = SimpleNamespace(pages={}, flags={})
+    for case, answers in (("heavy", heavy_answers()), ("heaviest", heaviest_answers())):
+        reference = submit_answers(app, answers)
+        found.flags[case] = submission(app, reference).flags
+        for paper in ("a4", "letter"):
+            response = pdf_of(client, reference, paper)
+            assert response.status_code == 200
+            found.pages[case, paper] = page_texts(response.data)
+            if case == "heavy":
+                save_first_page(response.data, f"summary-heavy-{paper}.png")
+    yield found
+    next(making, None)
+
+
+def test_the_heaviest_persons_are_heavy(heavy_case):
+    assert len(heavy_case.flags["heavy"]) >= 12
+    assert {f["severity"] for f in heavy_case.flags["heavy"]} == {
+        "urgent", "contraindication", "caution", "info"}
+    assert len(heavy_case.flags["heaviest"]) >= 16
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_page_1_holds_every_flag_and_the_trials_of_the_heaviest_realistic_person(heavy_case,
+                                                                                 paper):
+    """Who, why, scores, every flag (severity in words, the staff wording, the answers behind
+    it) and every antidepressant tried: all on page 1; the detail only from page 2."""
+    pages = heavy_case.pages["heavy", paper]
+    first = squeezed(pages[0])
+    for words in ("Alex Rivera", "Date of birth", "(age 65)", "Why they came", WHY, "PHQ-9",
+                  "25 (severe)", "Blood pressure category", "URGENT"):
+        assert squeezed(words) in first, words
+    for flag in heavy_case.flags["heavy"]:
+        assert squeezed(flag["staff_text"]) in first, (paper, flag["rule_id"])
+    for severity in ("URGENT", "CONTRAINDICATION", "CAUTION", "INFO"):
+        assert severity in pages[0]  # as a word, in capitals
+    assert "Are you having thoughts of killing yourself right now? Yes" in " ".join(
+        pages[0].split())  # an answer behind a flag
+    for name in TRIAL_NAMES:
+        assert squeezed(name) in first, (paper, name)
+    assert "I stopped because of side effects" in " ".join(pages[0].split())
+    for detail in ("Where each flag comes from", "Every answer", "Notes"):
+        assert squeezed(detail) not in first, detail
+        assert any(squeezed(detail) in squeezed(text) for text in pages[1:]), detail
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_when_page_1_overflows_the_flags_and_trials_still_come_before_the_detail(heavy_case,
+                                                                                 paper):
+    """17 flags do not fit one page: the table flows on (its heading repeated), and the
+    detail starts on a page of its own after the last trial."""
+    pages = [squeezed(text) for text in heavy_case.pages["heaviest", paper]]
+
+    def page_of(words: str) -> int:
+        return next(i for i, text in enumerate(pages) if squeezed(words) in text)
+
+    flags = heavy_case.flags["heaviest"]
+    assert page_of(flags[0]["staff_text"]) == 0
+    glance = [page_of(flag["staff_text"]) for flag in flags] + [
+        page_of(name) for name in TRIAL_NAMES]
+    sources = page_of("Where each flag comes from")
+    assert max(glance) < sources < page_of("Every answer")
+    assert squeezed("Where each flag comes from") not in "".join(pages[:max(glance) + 1])
+    for first, last, heading in (
+            (flags[0]["staff_text"], flags[-1]["staff_text"], "Severity What to look at"),
+            (TRIAL_NAMES[0], TRIAL_NAMES[-1], "# Medicine Weeks at top dose")):
+        if page_of(last) > page_of(first):  # the table flowed on: its heading row repeats
+            assert squeezed(heading) in pages[page_of(last)], heading
 
 
 def save_first_page(pdf: bytes, name: str) -> None:
@@ -304,37 +474,52 @@ def in_chromium(work):
 
 @pytest.mark.browser
 def test_chromium_prints_the_summary_with_the_header_on_every_page(summary_server):
-    """The browser's own print of the HTML: paper size from the page stylesheet, the running
-    header on every page, the toolbar not printed; axe-clean and same-origin on screen."""
+    """The browser's own print of the HTML, for the heaviest realistic person, on A4 and on
+    Letter: paper size from the page stylesheet, the running header on every page, every flag
+    and every antidepressant on page 1 and the detail after it, the toolbar not printed;
+    axe-clean and same-origin on screen, at desktop width and at 390 px."""
     from axe_playwright_python.sync_playwright import Axe
 
     server = summary_server
     account = make_user(server.app, "summary-browser@clinic.example", totp=True)
-    reference = submit_answers(server.app, rich_answers())
+    reference = submit_answers(server.app, heavy_answers())
+    flags = submission(server.app, reference).flags
 
     def print_it(chromium):
         context = new_context(chromium, server, width=1280, height=900)
         page = context.new_page()
         staff_log_in(page, account["email"], PASSWORD, account["totp_secret"])
-        page.goto(f"/staff/submissions/{reference}/summary?paper=a4")
-        assert page.get_by_role("button", name="Print").is_visible()  # shown by summary.js
-        results = Axe().run(page)
-        assert [v["id"] for v in results.response["violations"]
-                if v["impact"] in ("serious", "critical")] == []
+        pdfs = {}
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "summary-screen.png"))
-        pdf = page.pdf(prefer_css_page_size=True)
+        for paper in ("a4", "letter"):
+            page.set_viewport_size({"width": 1280, "height": 900})
+            page.goto(f"/staff/submissions/{reference}/summary?paper={paper}")
+            assert page.get_by_role("button", name="Print").is_visible()  # shown by summary.js
+            for width in (1280, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                results = Axe().run(page)
+                assert [v["id"] for v in results.response["violations"]
+                        if v["impact"] in ("serious", "critical")] == [], width
+                page.screenshot(path=str(ARTIFACTS / f"summary-screen-{width}-{paper}.png"))
+            pdfs[paper] = page.pdf(prefer_css_page_size=True)
         context.close()
         assert context.request_log.foreign() == []
-        return pdf
+        return pdfs
 
-    pdf = in_chromium(print_it)
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
-    texts = [p.extract_text() for p in reader.pages]
-    assert len(texts) >= 2
-    for number, (pdf_page, text) in enumerate(zip(reader.pages, texts, strict=True), 1):
-        size = (round(float(pdf_page.mediabox.width)), round(float(pdf_page.mediabox.height)))
-        assert size == PAGE_POINTS["a4"]
-        assert reference in text and f"page {number} of {len(texts)}" in text
-    assert "Download PDF" not in "".join(texts)  # the toolbar is for the screen only
-    save_first_page(pdf, "summary-chromium-a4.png")
+    for paper, pdf in in_chromium(print_it).items():
+        reader = pypdf.PdfReader(io.BytesIO(pdf))
+        texts = [p.extract_text() for p in reader.pages]
+        assert len(texts) >= 2
+        for number, (pdf_page, text) in enumerate(zip(reader.pages, texts, strict=True), 1):
+            size = (round(float(pdf_page.mediabox.width)), round(float(pdf_page.mediabox.height)))
+            assert size == PAGE_POINTS[paper]
+            assert reference in text and f"page {number} of {len(texts)}" in text
+        first = squeezed(texts[0])
+        for flag in flags:
+            assert squeezed(flag["staff_text"]) in first, (paper, flag["rule_id"])
+        for name in TRIAL_NAMES:
+            assert squeezed(name) in first, (paper, name)
+        for detail in ("Where each flag comes from", "Every answer"):
+            assert squeezed(detail) not in first, (paper, detail)
+        assert "Download PDF" not in "".join(texts)  # the toolbar is for the screen only
+        save_first_page(pdf, f"summary-chromium-{paper}.png")

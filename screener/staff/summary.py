@@ -1,8 +1,10 @@
 """The consult summary: what the provider reads at the consult, on paper or as a PDF.
 
-Who, why they came, scores with bands, flags ordered by severity with the staff wording and the
-answers behind each flag, every answer by section, notes. Built from the same pieces as the staff
-submission page (screener/staff/review.py), so the two never disagree.
+Page 1 is the provider's two minutes: who, why they came, the scores, every flag in a table
+(severity in words, the staff wording, the answers behind it) and the antidepressants tried.
+The detail follows from page 2: each flag's sources, every answer by section, notes. Built from
+the same pieces as the staff submission page (screener/staff/review.py), so the two never
+disagree.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 from flask_babel import gettext
 
 from ..models import Submission
-from ..questionnaire import QUESTIONS
+from ..questionnaire import QUESTIONNAIRE, QUESTIONS
 from ..questionnaire.definitions import REASONS
 from ..questionnaire.display import display_value
 from ..rules import SEVERITIES
@@ -32,6 +34,16 @@ from .review import (
 PAPER_SIZES = {"a4": "A4", "letter": "letter"}  # query value -> CSS @page size
 NAME_QUESTIONS = ("first_name", "last_name")
 SEVERITY_ORDER = {severity: i for i, severity in enumerate(SEVERITIES)}
+TRIAL_COLUMNS = ("drug", "weeks", "adherence", "outcome", "current_episode")
+
+
+@dataclass(frozen=True, slots=True)
+class Trials:
+    """The antidepressants tried, one row each, in the order the person gave them."""
+
+    headings: list[str]
+    rows: list[list[str]]
+    alongside: str | list[str] | None  # augmentation medicines; None when not asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +54,14 @@ class Summary:
     why: list[AnswerLine]
     scores: list[ScoreLine]
     flags: list[FlagView]
+    # Each flag with the answers behind it, the question in a few words: the page-1 table.
+    flag_rows: list[tuple[FlagView, list[tuple[str, str | list[str]]]]]
+    # The detail: every source once, numbered in order of first use, and each flag's numbers.
+    sources: list[Any]
+    flag_sources: list[tuple[FlagView, list[int]]]
     missing_safety: list[str]
+    trials: Trials
+    adequate_trials: str  # "possibly adequate" count, shown with the trials
     sections: list[tuple[Any, list[AnswerLine], int]]  # section, asked lines, not asked
     notes: list[Any]
 
@@ -61,19 +80,80 @@ def build_summary(sub: Submission) -> Summary:
                  sum(1 for line in lines if not line.asked))
                 for section, lines in every_answer(answers)]
     why = next(lines for section, lines, _ in sections if section.id == REASONS.id)
+    flags = sorted(flag_views(sub.flags, answers),
+                   key=lambda f: SEVERITY_ORDER.get(f.severity, len(SEVERITY_ORDER)))
+    numbers: dict[str, int] = {}
+    for flag in flags:
+        for source in flag.sources:
+            numbers.setdefault(source.key, len(numbers) + 1)
+    by_key = {source.key: source for flag in flags for source in flag.sources}
     return Summary(
         submission=sub,
         name=f"{sub.first_name} {sub.last_name}".strip(),
         who=who,
         why=why,
-        scores=score_lines(sub.scores),
-        flags=sorted(flag_views(sub.flags, answers),
-                     key=lambda f: SEVERITY_ORDER.get(f.severity, len(SEVERITY_ORDER))),
+        scores=glance_scores(sub.scores, answers),
+        flags=flags,
+        flag_rows=[(flag, [(brief(r.label), r.value) for r in flag.reasons]) for flag in flags],
+        sources=[by_key[key] for key in numbers],
+        flag_sources=[(flag, [numbers[source.key] for source in flag.sources])
+                      for flag in flags],
         missing_safety=[gettext(QUESTIONS[q].label) if q in QUESTIONS else q
                         for q in sub.missing_safety],
+        trials=trials_of(answers),
+        adequate_trials=_adequate(sub.scores),
         sections=sections,
         notes=notes_of(sub),
     )
+
+
+def glance_scores(scores: dict[str, Any], answers: dict[str, Any]) -> list[ScoreLine]:
+    """The scores of the submission page, less the count of possibly adequate trials (it heads
+    the trials table) and with the PCL-5 read as "not asked" when trauma was not chosen."""
+    adequate = gettext("Possibly adequate antidepressant trials")
+    lines = []
+    for line in score_lines(scores):
+        if line.label == adequate:
+            continue
+        if line.label == "PCL-5" and scores.get("pcl5_total") is None and (
+                "ptsd" not in (answers.get("reasons") or [])):
+            line = ScoreLine("PCL-5", gettext("not asked"))
+        lines.append(line)
+    return lines
+
+
+def _adequate(scores: dict[str, Any]) -> str:
+    count = scores.get("possibly_adequate_trials")
+    return "–" if count is None else str(count)
+
+
+def brief(label: str, limit: int = 60) -> str:
+    """A question as a few words for the flags table: whole if short, else cut at a word."""
+    if len(label) <= limit:
+        return label
+    return label[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def trials_of(answers: dict[str, Any]) -> Trials:
+    """The `ad_trials` rows as a table (a medicine named by the person stands for "another
+    medicine"; an unanswered cell is a dash), and what was taken alongside."""
+    fields = {spec.key: spec for spec in QUESTIONNAIRE.trial_fields}
+    headings = [gettext("Medicine"), gettext("Weeks at top dose"), gettext("As prescribed?"),
+                gettext("What happened"), gettext("This episode?")]
+    rows = []
+    for row in answers.get("ad_trials") or []:
+        cells = []
+        for key in TRIAL_COLUMNS:
+            value = row.get(key)
+            if key == "drug" and value == "other" and row.get("drug_other"):
+                cells.append(str(row["drug_other"]))
+                continue
+            label = next((o.label for o in fields[key].options if o.value == value), None)
+            cells.append(gettext(label) if label else (str(value) if value else "–"))
+        rows.append(cells)
+    alongside = answers.get("augmentation_trials")
+    return Trials(headings, rows, None if alongside is None else display_value(
+        QUESTIONS["augmentation_trials"], alongside))
 
 
 def paper_of(value: str | None, default: str) -> str:
