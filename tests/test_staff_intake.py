@@ -12,13 +12,17 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select, update
 
 from screener.extensions import db
 from screener.models import OPEN_STATUSES, ContactAttempt, Submission, User
+from screener.staff.seed import seed as demo_seed
 
-from flow_helpers import personas
+from browser_support import ARTIFACTS, new_context, serve, staff_log_in
+from flow_helpers import csrf_token, personas
 from staff_helpers import (
+    PASSWORD,
     audit_actions,
     install_clock,
     log_in,
@@ -458,3 +462,164 @@ def test_bulk_refuses_unknown_values_and_never_redirects_elsewhere(app):
     response = client.post("/staff/bulk", data={"csrf_token": token, "owner": "nobody",
                                                 "pick": picks, "back": "//evil.example/x"})
     assert response.status_code == 303 and response.headers["Location"] == "/staff/"
+
+
+def bulk_options(page: str) -> dict[str, str]:
+    """A bulk form's owner choices: value -> label."""
+    select_html = re.search(r'<select id="bulk-owner" name="owner"[^>]*>(.*?)</select>', page,
+                            re.S).group(1)
+    return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select_html))
+
+
+def test_bulk_assign_ticked_rows_to_a_colleague_with_the_conflict_check(app):
+    seed(app, 30)
+    colleague = make_user(app, "colleague@clinic.example", totp=True)
+    gone = make_user(app, "left.the.clinic@clinic.example", active=False)
+    other = make_user(app, "other@clinic.example")
+    client = staff_client(app)
+    page = client.get("/staff/").text  # the open work
+    assert bulk_options(page) == {"keep": "Keep", "me": "Me", "nobody": "Nobody (unassigned)",
+                                  "colleague": "A colleague (choose next)"}
+    picks = picks_on(page)
+    first, second, third = list(picks)[:3]
+    token = page_token(client, "/staff/")
+    ticked = [picks[first], picks[second], picks[third]]
+    # The queue's choice leads to the colleagues, the ticked rows still ticked.
+    chosen = client.post("/staff/bulk", data={"csrf_token": token, "status": "",
+                                              "owner": "colleague", "pick": ticked,
+                                              "back": "/staff/"})
+    assert chosen.status_code == 200
+    assert "Assign 3 ticked cases to a colleague" in chosen.text
+    options = bulk_options(chosen.text)
+    assert options[str(colleague["id"])] == "colleague@clinic.example"
+    assert str(other["id"]) in options and str(gone["id"]) not in options
+    assert _my_id(app) not in options  # "Me" is in the queue's choices
+    for pick in ticked:
+        assert re.search(rf'value="{re.escape(pick)}"[^>]*checked', chosen.text)
+    assert not {"bulk_change", "owner_change"} & set(audit_actions(app))  # nothing done yet
+    # Someone gave the third case to another colleague after the queue was drawn.
+    with app.app_context():
+        db.session.execute(update(Submission).where(Submission.reference == third)
+                           .values(owner_id=other["id"], version=Submission.version + 1))
+        db.session.commit()
+    response = client.post("/staff/bulk", data={
+        "csrf_token": csrf_token(chosen.text), "status": "", "owner": str(colleague["id"]),
+        "pick": ticked, "back": "/staff/"})
+    assert response.status_code == 303 and response.headers["Location"] == "/staff/"
+    for reference in (first, second):
+        assert submission(app, reference).owner_id == colleague["id"]
+        assert "owner_change" in audit_actions(app, submission_id=submission(app, reference).id)
+    assert submission(app, third).owner_id == other["id"]  # not overwritten
+    assert "owner_change" not in audit_actions(app, submission_id=submission(app, third).id)
+    shown = client.get("/staff/").text
+    assert "2 changed." in shown and f"someone else changed them since: {third}" in shown
+    assert "bulk_change" in audit_actions(app)
+    # The colleague finds them under Mine.
+    assert set(references(log_in(app, {**colleague}).get("/staff/?view=mine").text)) == {
+        first, second}
+
+
+@pytest.mark.parametrize("owner", ["disabled", "999999", "abc", ""])
+def test_bulk_assign_to_a_disabled_or_unknown_colleague_is_a_clear_message(app, owner):
+    seed(app, 5)
+    gone = make_user(app, "left.the.clinic@clinic.example", active=False)
+    make_user(app, "colleague@clinic.example")
+    owner = str(gone["id"]) if owner == "disabled" else owner
+    client = staff_client(app)
+    picks = list(picks_on(client.get("/staff/?view=open").text).values())[:2]
+    before = {pick: submission(app, pick.split(":")[0]) for pick in picks}
+    response = client.post("/staff/bulk", data={
+        "csrf_token": page_token(client, "/staff/"), "status": "closed", "owner": owner,
+        "pick": picks, "back": "/staff/?view=open"})
+    assert response.status_code == 400
+    page = response.text
+    assert 'class="error-summary"' in page and 'href="#bulk-owner"' in page
+    assert "Choose a colleague from the list: that account is disabled or does not exist." in page
+    assert 'id="bulk-owner-error"' in page
+    for pick in picks:  # still ticked, and nothing changed
+        assert re.search(rf'value="{re.escape(pick)}"[^>]*checked', page)
+        sub = submission(app, pick.split(":")[0])
+        assert (sub.status, sub.owner_id, sub.version) == (
+            before[pick].status, before[pick].owner_id, before[pick].version)
+    assert "bulk_change" not in audit_actions(app)
+
+
+def test_bulk_with_nothing_ticked_or_nothing_chosen_says_so(app):
+    seed(app, 5)
+    client = staff_client(app)
+    picks = list(picks_on(client.get("/staff/").text).values())[:1]
+    token = page_token(client, "/staff/")
+    response = client.post("/staff/bulk", data={"csrf_token": token, "status": "closed",
+                                                "owner": "keep", "back": "/staff/"})
+    assert response.status_code == 400 and "Tick the rows to change first." in response.text
+    response = client.post("/staff/bulk", data={"csrf_token": token, "status": "",
+                                                "owner": "keep", "pick": picks, "back": "/staff/"})
+    assert response.status_code == 400
+    assert "Choose a new status or owner for the ticked rows." in response.text
+    assert 'href="#bulk-status"' in response.text
+
+
+# --- bulk assign in Chromium ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bulk_site(tmp_path_factory):
+    with serve(tmp_path_factory.mktemp("bulk-browser")) as server:
+        with server.app.app_context():
+            demo_seed(60, seed_value=21)
+            db.session.remove()
+        yield server
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("size", "javascript"), [("desktop", True), ("phone", True),
+                                                  ("phone", False)])
+def test_bulk_assign_in_chromium_at_desktop_and_phone_width(browser, bulk_site, size,
+                                                            javascript):
+    width, height = {"desktop": (1280, 900), "phone": (390, 844)}[size]
+    name = f"{size}{'' if javascript else '-nojs'}"
+    colleague = make_user(bulk_site.app, f"colleague-{name}@clinic.example")
+    leaving = make_user(bulk_site.app, f"leaving-{name}@clinic.example")
+    account = make_user(bulk_site.app, f"bulk-{name}@clinic.example", totp=True)
+    context = new_context(browser, bulk_site, javascript=javascript, width=width, height=height)
+    page = context.new_page()
+    staff_log_in(page, account["email"], PASSWORD, account["totp_secret"])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def looks_right(shot: str) -> None:
+        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+        if javascript:  # axe-core runs in the page
+            found = Axe().run(page).response["violations"]
+            assert [v["id"] for v in found if v["impact"] in ("serious", "critical")] == []
+        page.screenshot(path=str(ARTIFACTS / f"staff-bulk-{shot}-{name}.png"), full_page=True)
+
+    page.goto("/staff/?view=unassigned")
+    # Nothing ticked: the queue says so, next to the form and at the top.
+    page.select_option("#bulk-owner", "colleague")
+    page.get_by_role("button", name="Change ticked rows").click()
+    assert page.locator(".error-summary").inner_text().count("Tick the rows to change first.")
+    looks_right("nothing-ticked")
+    rows = page.locator("table.queue tbody input[name=pick]")
+    ticked = [rows.nth(n).get_attribute("value").split(":")[0] for n in range(2)]
+    for n in range(2):
+        rows.nth(n).check()
+    page.select_option("#bulk-owner", "colleague")
+    page.get_by_role("button", name="Change ticked rows").click()
+    assert page.locator("h1").inner_text() == "Assign 2 ticked cases to a colleague"
+    looks_right("choose")
+    # The colleague chosen is disabled before the form is sent: said next to the choice.
+    page.select_option("#bulk-owner", str(leaving["id"]))
+    with bulk_site.app.app_context():
+        db.session.execute(update(User).where(User.id == leaving["id"]).values(active=False))
+        db.session.commit()
+    page.get_by_role("button", name="Assign the ticked cases").click()
+    assert "that account is disabled" in page.locator("#bulk-owner-error").inner_text()
+    assert page.locator("input[name=pick]:checked").count() == 2
+    looks_right("disabled")
+    page.select_option("#bulk-owner", str(colleague["id"]))
+    page.get_by_role("button", name="Assign the ticked cases").click()
+    page.wait_for_url("**/staff/?view=unassigned")
+    assert "2 changed." in page.locator(".notice").inner_text()
+    for reference in ticked:
+        assert submission(bulk_site.app, reference).owner_id == colleague["id"]
+    assert context.request_log.foreign() == []
+    context.close()

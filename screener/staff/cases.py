@@ -63,6 +63,15 @@ def colleagues() -> list[User]:
                                    .order_by(User.email)))
 
 
+def active_colleague(text: str) -> int | None:
+    """The account id chosen in a form if it is an active account's, else None (a disabled or
+    removed account, or anything else than an id)."""
+    if not text.isdigit() or len(text) > 9:  # ids fit any database's integer
+        return None
+    owner = db.session.get(User, int(text))
+    return owner.id if owner is not None and owner.active else None
+
+
 def set_owner(submission: Submission, user: User, owner_id: int | None,
               seen_owner_id: int | None) -> None:
     """Give the case to `owner_id` (None: nobody) if its owner is still the one the page showed;
@@ -134,8 +143,9 @@ class Pick:
 
 def bulk_change(picks: list[Pick], user: User, status: str | None, owner: int | None,
                 change_owner: bool) -> tuple[list[str], list[str]]:
-    """Apply a status and/or an owner to each ticked case, each with the conflict check of a
-    single change. Returns (changed, refused) references."""
+    """Apply a status and/or an owner (an account id, or None: nobody) to each ticked case,
+    each with the conflict check and the audit record of a single change. Returns (changed,
+    refused) references."""
     changed, refused = [], []
     for pick in picks:
         sub = db.session.scalar(select(Submission).where(Submission.reference == pick.reference))
@@ -146,12 +156,17 @@ def bulk_change(picks: list[Pick], user: User, status: str | None, owner: int | 
                 change_status(sub, user, status, pick.version, pick.status)
             if change_owner:
                 set_owner(sub, user, owner, pick.owner_id)
-        except (StatusConflict, OwnerConflict):
+        except (StatusConflict, OwnerConflict, ValueError):
+            # ValueError: the new owner's account was disabled meanwhile.
             db.session.rollback()
             refused.append(pick.reference)
         else:
             changed.append(pick.reference)
-    audit.record("bulk_change", user.id, detail=f"{len(changed)} changed, {len(refused)} refused"
-                 f"{'; status ' + status if status else ''}{'; owner' if change_owner else ''}")
+    detail = f"{len(changed)} changed, {len(refused)} refused"
+    if status:
+        detail += f"; status {status}"
+    if change_owner:
+        detail += f"; owner {owner or 'none'} (account id)"
+    audit.record("bulk_change", user.id, detail=detail)
     db.session.commit()
     return changed, refused

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
 from ..alerts.hours import parse_hours
 from ..extensions import db
@@ -20,6 +23,7 @@ from . import audit, bp
 from .cases import (
     OwnerConflict,
     Pick,
+    active_colleague,
     bulk_change,
     colleagues,
     contact_labels,
@@ -104,12 +108,19 @@ def queue():
     term = ""
     if request.method == "POST" and (form := SearchForm()).validate():
         term, source = (form.q.data or "").strip(), request.form
+    return _queue(filters, source, term)
+
+
+def _queue(filters: QueueFilters, source: Any, term: str = "", status: int = 200,
+           **bulk: Any):
+    """The queue page; `bulk`: what the bulk form shows again after a problem (its problems,
+    the ticked rows, the choices made and the page to go back to)."""
     page = queue_page(filters, term, after=Cursor.decode(source.get("after")),
                       before=Cursor.decode(source.get("before")),
                       size=current_app.config["STAFF_QUEUE_PAGE_SIZE"], zone=_zone(),
                       count_limit=current_app.config["STAFF_QUEUE_COUNT_LIMIT"],
                       user_id=current_user.id, today=_now().astimezone(_zone()).date())
-    return render_template("staff/queue.html", page=page, filters=filters)
+    return render_template("staff/queue.html", page=page, filters=filters, bulk=bulk), status
 
 
 def _submission_or_404(reference: str) -> Submission:
@@ -212,26 +223,65 @@ def add_contact(reference: str):
     return redirect(url_for("staff.submission", reference=sub.reference) + "#contacts", code=303)
 
 
+OWNER_CHOICES = ("keep", "me", "nobody", "colleague")
+
+
 @bp.route("/bulk", methods=["POST"])
 def bulk():
-    """Ticked queue rows: a new status, take them, or unassign them; each with the conflict
-    check of a single change (a row someone changed since the page was drawn is left alone)."""
+    """Ticked queue rows: a new status, and/or an owner (me, nobody, or a colleague chosen on a
+    page of its own, which keeps the queue page within its statements); each row with the
+    conflict check and audit record of a single change (a row someone changed since the page
+    was drawn is left alone). Nothing ticked or nothing chosen: the queue again with the problem
+    next to the form, the rows still ticked; a colleague who cannot be given cases (disabled,
+    unknown): the colleague page again, saying so."""
     if not EmptyForm().validate():
         abort(400)
-    picks = [p for p in map(Pick.parse, request.form.getlist("pick")[:200]) if p]
+    ticked = request.form.getlist("pick")[:200]
+    picks = [p for p in map(Pick.parse, ticked) if p]
     status = request.form.get("status") or None
-    owner = request.form.get("owner", "keep")
-    if status not in (None, *STATUSES) or owner not in ("keep", "me", "nobody"):
+    if status not in (None, *STATUSES):
         abort(400)
-    changed, refused = bulk_change(picks, current_user._get_current_object(), status,
-                                   current_user.id if owner == "me" else None, owner != "keep")
+    choice = request.form.get("owner", "keep")
+    back = request.form.get("back", "")
+    if not (back.startswith("/staff/") and "\\" not in back):  # never elsewhere
+        back = url_for("staff.queue")
+    problems = []
+    if not picks:
+        problems.append(("bulk-picks", gettext("Tick the rows to change first.")))
+    if status is None and choice == "keep":
+        problems.append(("bulk-status", gettext(
+            "Choose a new status or owner for the ticked rows.")))
+    if problems:
+        args = MultiDict(parse_qsl(urlsplit(back).query))
+        return _queue(QueueFilters.from_args(args), args, status=400, problems=problems,
+                      ticked=set(ticked), status_chosen=status or "", owner_chosen=choice,
+                      back=back)
+    owner = {"me": current_user.id, "nobody": None}.get(choice)
+    if choice == "colleague":
+        return _bulk_assign_page(picks, status, back)
+    if choice not in OWNER_CHOICES and (owner := active_colleague(choice)) is None:
+        return _bulk_assign_page(picks, status, back, gettext(
+            "Choose a colleague from the list: that account is disabled or does not exist."))
+    changed, refused = bulk_change(picks, current_user._get_current_object(), status, owner,
+                                   choice != "keep")
     flash(gettext("%(num)s changed.", num=len(changed)))
     if refused:
         flash(gettext("Not changed, because someone else changed them since: %(refs)s.",
                       refs=", ".join(refused)))
-    back = request.form.get("back", "")
-    same_site = back.startswith("/staff/") and "\\" not in back  # never elsewhere
-    return redirect(back if same_site else url_for("staff.queue"), code=303)
+    return redirect(back, code=303)
+
+
+def _bulk_assign_page(picks: list[Pick], status: str | None, back: str,
+                      problem: str | None = None):
+    """The ticked rows (still ticked, each can be unticked) and the active colleagues they can
+    be given to."""
+    found = {row.reference: row for row in db.session.execute(
+        select(Submission.reference, Submission.first_name, Submission.last_name)
+        .where(Submission.reference.in_([p.reference for p in picks])))}
+    others = [c for c in colleagues() if c.id != current_user.id]
+    return render_template("staff/bulk_assign.html", picks=picks, found=found,
+                           colleagues=others, status=status, back=back,
+                           problem=problem), 400 if problem else 200
 
 
 @bp.route("/submissions/<reference>/re-evaluate", methods=["GET", "POST"])
