@@ -215,6 +215,21 @@ def test_the_print_view_is_made_for_paper(app, staff, rich):
     assert re.search(r"color: (?!#000|#fff)", css.split("@media screen")[0]) is None
 
 
+def test_the_type_is_small_but_legible():
+    """Nothing on the sheet itself is smaller than 8.5 pt (the running footer in the page margin
+    may be smaller), so a page that holds a dozen flags is still read without a glass."""
+    css = (ROOT / "static" / "css" / "summary.css").read_text()
+    rules = tinycss2.parse_stylesheet(css, skip_whitespace=True, skip_comments=True)
+    sizes = []
+    for rule in rules:
+        if rule.type == "at-rule" and rule.lower_at_keyword == "page":
+            continue  # the running header and footer
+        text = tinycss2.serialize(rule.content or []) + tinycss2.serialize(rule.prelude)
+        sizes += [float(size) for size in re.findall(
+            r"font(?:-size)?:[^;]*?(\d+(?:\.\d+)?)pt", text)]
+    assert len(sizes) > 10 and min(sizes) >= 8.5, sorted(sizes)
+
+
 @pytest.mark.parametrize(("query", "size"), [({}, "letter"), ({"paper": "a4"}, "A4"),
                                              ({"paper": "letter"}, "letter"),
                                              ({"paper": "tabloid"}, "letter")])
