@@ -345,7 +345,8 @@ def heavy_case(tmp_path_factory):
     """Both heavy persons' summaries as PDFs, made once for the module (a PDF takes about a
     second): {(case, paper): page texts}, and each case's stored flags. The layout does not
     depend on the database, so one SQLite app is enough."""
-    making = make_app("sqlite", tmp_path_factory.mktemp("heavy-summary"))
+    making = make_app("sqlite", tmp_path_factory.mktemp("heavy-summary"),
+                      CLINIC_TIMEZONE="America/Chicago")
     app = next(making)
     install_clock(app)
     client = staff_client(app)
@@ -380,6 +381,8 @@ def test_page_1_holds_every_flag_and_the_trials_of_the_heaviest_realistic_person
     for words in ("Alex Rivera", "Date of birth", "(age 65)", "Why they came", WHY, "PHQ-9",
                   "25 (severe)", "Blood pressure category", "URGENT"):
         assert squeezed(words) in first, words
+    # when the answers came, in the clinic's time zone, saying which
+    assert re.search(r"received \d{4}-\d\d-\d\d \d\d:\d\d C[SD]T", " ".join(pages[0].split()))
     for flag in heavy_case.flags["heavy"]:
         assert squeezed(flag["staff_text"]) in first, (paper, flag["rule_id"])
     for severity in ("URGENT", "CONTRAINDICATION", "CAUTION", "INFO"):
