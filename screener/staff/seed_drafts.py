@@ -102,5 +102,6 @@ def _refresh_statistics() -> None:
     """Planner statistics (and PostgreSQL's visibility map, for index-only scans)."""
     postgres = db.engine.dialect.name == "postgresql"
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        for table in ("draft", "submission", "submission_tally", "alert", "audit_event"):
+        for table in ("draft", "submission", "submission_tally", "alert", "audit_event",
+                      "contact_attempt", "dashboard_day"):
             connection.exec_driver_sql(f"{'VACUUM ANALYZE' if postgres else 'ANALYZE'} {table}")
