@@ -166,6 +166,22 @@ def test_arrivals_languages_devices_and_where_people_stop_are_counted_by_hand(ap
     assert "Most pre-screens were started in English." in page  # its number is not shown
 
 
+def test_started_minus_sent_does_not_give_away_the_few_not_sent(app, board):
+    """8 started and 6 sent in one week: showing the 6 would tell that 2 did not send."""
+    subs = submissions(app, 6)
+    add_drafts(app, [*[(at(3), "en", "phone", "check", sub_id) for sub_id in subs],
+                     *[(at(4), "en", "phone", "phq9/1", None) for _ in range(2)]])
+    one_week = "period=dates&from=2026-11-02&to=2026-11-08"
+    assert table(board, "arrivals", one_week)[1:] == [
+        ["2026-11-02", "8", "not shown", "not shown"],
+        ["Whole period", "8", "not shown", "not shown"]]
+    assert table(board, "languages", one_week)[1:] == [["English", "8", "not shown", "not shown"]]
+    assert dict(table(board, "stops", one_week)[1:])["4. Mood over the last two weeks"] == (
+        "fewer than 5")
+    page = board.get(f"/staff/dashboard?{one_week}").text
+    assert "8 pre-screens were started; all but fewer than 5 were sent." in page
+
+
 def test_severity_flags_and_reasons_are_counted_by_hand(app, board):
     subs = submissions(app, 8)
     urgent = {"rule_id": "URG-SI-NOW", "severity": "urgent"}

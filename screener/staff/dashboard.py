@@ -148,6 +148,11 @@ def build_dashboard(period: Period, acknowledge_minutes: float, contact_minutes:
     subs = submission_counts(period)
     times = response_times(period)
     protect([  # the parts of each total the page shows, or that can be worked out from it
+        # sent and not sent, of those started (a week's, a language's, a device's, all): the
+        # not sent are not shown, but started minus sent would give them
+        *([sent, Count(started.value - sent.value)] for started, sent in (
+            *drafts.weeks, *drafts.languages.values(), *drafts.devices.values(),
+            (drafts.started, drafts.sent))),
         [started for started, _ in drafts.weeks], [sent for _, sent in drafts.weeks],
         *([pair[n] for pair in split.values()] for split in (drafts.languages, drafts.devices)
           for n in (0, 1)),
@@ -193,6 +198,9 @@ def _arrivals(drafts, weeks: list[str]) -> Figure:
         "%(started)s pre-screens were started and %(sent)s were sent: a completion rate of "
         "%(rate)s.", started=drafts.started.shown, sent=drafts.sent.shown,
         rate=rate(drafts.sent, drafts.started))
+    if drafts.sent.withheld:  # all but a few were sent: how many would give the few away
+        caption = gettext("%(started)s pre-screens were started; all but fewer than 5 were "
+                          "sent.", started=drafts.started.shown)
     svg = charts.columns("arrivals-caption", [
         (gettext("Started per week"), [(w, s.drawn) for w, (s, _) in zip(weeks, drafts.weeks,
                                                                           strict=True)]),
