@@ -262,6 +262,30 @@ def queue_marks(client) -> tuple[int, int]:
             page.count("Overdue: not contacted in time"))
 
 
+def test_a_week_s_urgent_minus_acknowledged_does_not_give_away_the_few_not_acknowledged(
+        app, board):
+    """Week 1: 7 urgent, 5 acknowledged; week 2: 10 urgent, 5 acknowledged. Showing week 1's
+    5 next to its 7 urgent would tell that 2 were not acknowledged that week."""
+    subs = submissions(app, 17)
+    place(app, subs[:7], created_at=at(3), urgent=True, highest_severity="urgent")
+    place(app, subs[7:], created_at=at(10), urgent=True, highest_severity="urgent")
+    with app.app_context():
+        for n, sub_id in enumerate(subs):
+            arrived = at(3) if n < 7 else at(10)
+            acknowledged = n < 5 or 7 <= n < 12
+            db.session.add(Alert(
+                submission_id=sub_id, kind="urgent", created_at=arrived,
+                acknowledged_at=arrived + timedelta(minutes=20) if acknowledged else None,
+                response_seconds=1200 if acknowledged else None))
+        db.session.commit()
+    assert [row[1] for row in table(board, "severity")[1:]] == ["7", "10"]
+    assert table(board, "acknowledged")[1:] == [
+        ["2026-11-02", "not shown", "20 minutes", "20 minutes"],
+        ["2026-11-09", "not shown", "20 minutes", "20 minutes"],  # else 10 - 5 gives week 1's
+        ["Whole period", "10", "20 minutes", "20 minutes"]]
+    assert "Not yet acknowledged: 7." in board.get(f"/staff/dashboard?{PERIOD}").text
+
+
 def test_workflow_counts_each_status_and_the_overdue_as_the_queue_marks_them(app, board):
     """Monday 16 November, 10:00 in New York; the clinic opens Mo-Fr 09:00-17:00, aims to
     contact urgent cases within 4 working hours and every case within 2 working days. A case

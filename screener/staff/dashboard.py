@@ -160,6 +160,9 @@ def build_dashboard(period: Period, acknowledge_minutes: float, contact_minutes:
         [count for weekly in subs.severity_weeks.values() for count in weekly],
         subs.severity_weeks.get("urgent", []),  # the urgent total is in the caption
         [t.count for t in times.urgent], [*(t.count for t in times.urgent), times.unacknowledged],
+        # a week's urgent pre-screens (severity) minus those acknowledged: not acknowledged
+        *([t.count, Count(max(0, urgent.value - t.count.value))] for t, urgent in zip(
+            times.urgent, subs.severity_weeks.get("urgent", []), strict=False)),
         [t.count for t in times.everyone], [count for _, count in flow.statuses]])
     weeks = [w.label for w in period.weeks]
     return Dashboard(period, [
