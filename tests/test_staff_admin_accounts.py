@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -197,8 +198,11 @@ def test_reset_password_shows_a_new_one_once_and_ends_the_sessions(app, admin, c
     boss, client = admin
     nurse = make_user(app, "nurse@clinic.example", totp=True)
     nurse_client = log_in(app, nurse)
-    password = shown_password(post_action(client, nurse["id"], "reset-password"))
+    read = account_page(client, nurse["id"])
+    password = shown_password(post_action(client, nurse["id"], "reset-password", read))
     assert logged_out(nurse_client)
+    # Reloading the page sends the same form again: no second password by accident.
+    assert post_action(client, nurse["id"], "reset-password", read).status_code == 409
     assert post_login(app.test_client(), nurse["email"], PASSWORD).status_code == 200  # old
     # The new one logs in (two-step verification as before) and must be changed first.
     clock.advance(seconds=31)
@@ -325,7 +329,7 @@ def test_two_admins_at_once_nothing_is_silently_overwritten(app, admin, clock):
     assert post_action(client, nurse["id"], "disable").status_code == 303
     late = post_action(deputy_client, nurse["id"], "disable", stale)
     assert late.status_code == 409 and "Disabled" in late.text
-    assert "anyway" not in late.text  # it is disabled already: nothing left to offer
+    assert "anyway" not in late.text and "already the case" in late.text
     conflicts = [a for a, _, _, o in audit_rows(app) if o == "conflict"]
     assert conflicts == ["user_password_reset", "user_role_changed", "user_disabled"]
 
@@ -380,3 +384,64 @@ def test_audit_rows_of_account_changes_name_the_account_never_a_secret(app, admi
         assert secret not in text
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
+
+
+# --- in Chromium ------------------------------------------------------------------------------
+
+BROWSER_SIZES = {"desktop": (1280, 900), "phone": (390, 844)}
+
+
+@pytest.mark.browser
+def test_the_account_pages_in_chromium_at_desktop_and_phone_width(browser, tmp_path):
+    """At desktop and phone width: the list, adding an account (a mistake first,
+    then the password shown once), an account's page and the conflict page; nothing scrolls
+    sideways and axe finds nothing serious. Screenshots in test-artifacts/screenshots."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from browser_support import ARTIFACTS, new_context, serve, staff_log_in
+
+    def check(page, name: str) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"staff-{name}.png"), full_page=True)
+        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), name
+        violations = [f"{v['id']}: {v['help']}" for v in Axe().run(page).response["violations"]
+                      if v["impact"] in ("serious", "critical")]
+        assert violations == [], name
+
+    with serve(tmp_path) as server:
+        boss = make_user(server.app, "boss@clinic.example", role="admin", totp=True)
+        make_user(server.app, "a.very.long.name.for.the.night.nurse@northside-clinic.example",
+                  totp=True, last_login_at=datetime(2026, 3, 1, 14, 5, tzinfo=UTC))
+        make_user(server.app, "left@clinic.example", active=False)
+        for added, (size, (width, height)) in enumerate(BROWSER_SIZES.items()):
+            context = new_context(browser, server, width=width, height=height)
+            page = context.new_page()
+            staff_log_in(page, boss["email"], PASSWORD, boss["totp_secret"])
+            page.goto("/staff/admin/users")
+            assert page.locator("table.accounts tbody tr").count() == 3 + added
+            check(page, f"accounts-{size}")
+            page.click("text=Add an account")
+            page.fill("#email", "not an email")
+            page.click("form:has(#email) button[type=submit]")
+            assert page.locator("#email-error").is_visible()
+            check(page, f"account-new-error-{size}")
+            page.fill("#email", f"nurse-{size}@clinic.example")
+            page.check("#role-admin")
+            page.click("form:has(#email) button[type=submit]")
+            password = page.locator(".one-time-password code").inner_text()
+            assert re.fullmatch(r"[0-9A-Z]{5}(-[0-9A-Z]{5}){3}", password)
+            check(page, f"account-password-{size}")
+            page.click("text=Done: back to the account")
+            assert page.locator("h1").inner_text().startswith(f"nurse-{size}@clinic.example")
+            check(page, f"account-{size}")
+            with server.app.app_context():  # another admin changes the role meanwhile
+                made = db.session.scalar(select(User).where(
+                    User.email == f"nurse-{size}@clinic.example"))
+                made.role = "staff"
+                db.session.commit()
+            page.check("#role-staff")
+            page.click("text=Save the role")
+            assert "changed meanwhile" in page.locator("h1").inner_text()
+            check(page, f"account-conflict-{size}")
+            assert context.request_log.foreign() == []
+            context.close()
