@@ -444,14 +444,25 @@ def _bench_database(name: str, database, folder: Path, plan: dict, checks: Check
         if want("search"):
             checks.check(name, "SQL statements, search POST", str(counts["search"]), "<= 3",
                          counts["search"] <= 3)
-            terms = [*LAST_NAMES, "jensen", "(555) 201", "5552013344", "@example"]
+            # What a coordinator types: a last name, a whole name, a reference read out over
+            # the phone, a phone number three ways (the seed's are +1 555 01x xxxx), part of an
+            # email.
+            reference = re.search(r'href="/staff/submissions/([A-Z0-9]+)"',
+                                  staff.request("/staff/?view=all").body).group(1).lower()
+            terms = [*LAST_NAMES, "Maria Garcia", f"{reference[:4]}-{reference[4:]}",
+                     "(555) 013-4821", "5550134821", "+1 555 013 4821", "garcia."]
             high, middle = one_at_a_time_p95(
                 staff, [("/staff/", [("q", term)]) for term in terms],
-                max(plan["queue_rounds"] // len(terms), 3))
+                max(plan["queue_rounds"] // len(terms), 5))
             out["search_ms"] = (high, middle)
             checks.check(name, f"search POST ({len(terms)} terms), p95 one at a time",
                          f"{high:.1f} ms (median {middle:.1f})", f"<= {STAFF_P95_MS} ms",
                          high <= STAFF_P95_MS)
+            # A term in nearly every row (every seeded email ends in @example.org): for the
+            # record, not judged.
+            high, middle = one_at_a_time_p95(staff, [("/staff/", [("q", "@example")])], 5)
+            checks.info(name, "search POST for a term in every submission ('@example'), one "
+                        "at a time", f"p95 {high:.1f} ms (median {middle:.1f})")
         if want("queue") or want("search"):
             checks.info(name, "SQL statements, submission page", str(counts["submission"]))
         if want("dashboard"):
