@@ -182,6 +182,7 @@ def test_role_change_disable_and_re_enable(app, admin, clock):
 
     assert post_action(client, nurse["id"], "enable").status_code == 303
     assert user(app, nurse["id"]).active
+    assert logged_out(nurse_client)  # sessions from before the disabling stay ended
     clock.advance(seconds=31)
     assert log_in(app, nurse).get("/staff/").status_code == 200
     ours = [(a, u, d, o) for a, u, d, o in audit_rows(app) if a.startswith("user_")]
@@ -288,8 +289,30 @@ def test_the_last_active_admin_stays_even_when_two_admins_demote_each_other(
     assert response.status_code == 409
     assert "boss@clinic.example is the only active admin" in response.text
     assert user(app, boss["id"]).role == "admin"
+
+    # The deputy (an admin again) demotes the boss while the boss's password is being reset:
+    # the change is made only if the account is still as read, checked in the UPDATE itself.
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(User.__table__.update().where(User.__table__.c.id == deputy["id"])
+                           .values(role="admin"))
+    read = account_page(deputy_client, boss["id"])
+
+    def a_reset_lands_first():
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(User.__table__.update().where(User.__table__.c.id == boss["id"])
+                               .values(password_hash=accounts.hash_password("x" * 20),
+                                       must_change_password=True))
+        lock()
+
+    monkeypatch.setattr(accounts, "_lock_admins", a_reset_lands_first)
+    response = post_action(deputy_client, boss["id"], "role", read, role="staff")
+    assert response.status_code == 409 and "changed meanwhile" in response.text
+    assert user(app, boss["id"]).role == "admin"
     monkeypatch.setattr(accounts, "_lock_admins", lock)
     # The CLI keeps one too (the first admin's tool).
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(User.__table__.update().where(User.__table__.c.id == deputy["id"])
+                           .values(role="staff"))
     result = app.test_cli_runner().invoke(args=["users", "disable", boss["email"]])
     assert result.exit_code != 0 and "only active admin" in result.output
     assert user(app, boss["id"]).active
