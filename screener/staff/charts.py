@@ -10,8 +10,10 @@ as separate small charts with their own titles, or as lines with different dash 
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET  # nosec B405 (builds SVG, parses nothing)
 from collections.abc import Sequence
+from decimal import Decimal
 
 import leather
 from markupsafe import Markup
@@ -50,12 +52,39 @@ def _svg(charts: Sequence[leather.Chart], width: int, height_each: int,
     return inline_svg(svg)
 
 
+class _Scale(leather.Linear):
+    """leather's linear scale from 0 to the last of the ticks given. leather.Linear itself
+    scores thousands of candidate sets of ticks whenever one is made (about 3 ms: half the
+    dashboard's time went there), though each chart here says its ticks."""
+
+    def __init__(self, ticks: Sequence[float]) -> None:  # no super(): that is the scoring
+        self._data_min, self._data_max = Decimal(0), Decimal(ticks[-1])
+        self._ticks = list(ticks)
+
+    def project(self, value: float, range_min: float, range_max: float) -> Decimal:
+        position = (Decimal(value) - self._data_min) / (self._data_max - self._data_min)
+        return (Decimal(range_max) - Decimal(range_min)) * position + Decimal(range_min)
+
+    def ticks(self) -> list[float]:
+        return self._ticks
+
+
+def _round_ticks(top: float) -> list[float]:
+    """0 up to `top` or a little above it, in up to 5 steps of 1, 2 or 5 times a power of 10
+    (whole numbers written without a decimal point)."""
+    rough = max(top, 0.001) / 5
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(power * m for m in (1, 2, 5, 10) if power * m >= rough)
+    ticks = [round(step * n, 6) for n in range(max(math.ceil(top / step - 1e-9), 1) + 1)]
+    return [int(t) if t == int(t) else t for t in ticks]
+
+
 def _whole_numbers(chart: leather.Chart, axis: str, top: float) -> None:
     """Ticks at whole numbers only (counts of people)."""
     top = max(top, 5)
     step = max(1, round(top / 4))
     ticks = list(range(0, int(top) + step, step))
-    scale = leather.Linear(0, ticks[-1])
+    scale = _Scale(ticks)
     if axis == "x":
         chart.set_x_scale(scale)
         chart.add_x_axis(ticks=ticks)
@@ -97,7 +126,7 @@ def lines(label_id: str, labels: Sequence[str],
     """Weekly lines (median solid, 90th percentile dashed) and the target dotted, with a
     legend naming each: the dash pattern, not the colour, tells them apart."""
     chart = leather.Chart()
-    chart.set_x_scale(leather.Linear(0, max(1, len(labels) - 1)))
+    chart.set_x_scale(_Scale(list(range(max(2, len(labels))))))
 
     def week_label(value: float, index: int, count: int) -> str:
         """Every week's label, or every second one when there are many (phone width)."""
@@ -108,7 +137,7 @@ def lines(label_id: str, labels: Sequence[str],
     chart.add_x_axis(ticks=list(range(len(labels))), tick_formatter=week_label)
     top = max([v for _, values, _ in series for v in values if v is not None]
               + [target or 0, 1])
-    chart.set_y_scale(leather.Linear(0, top * 1.1))
+    chart.set_y_scale(_Scale(_round_ticks(top * 1.1)))
     chart.add_y_axis(name=unit)
     inks = [INK, SECOND_INK]
     for n, (name, values, dashes) in enumerate(series):

@@ -31,9 +31,11 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import (
+    Float,
     and_,
     bindparam,
     case,
+    cast,
     event,
     func,
     insert,
@@ -465,10 +467,14 @@ def refresh_days(zone: ZoneInfo) -> None:
             db.session.add(DashboardMark(zone=zone.key, refreshed_at=started))
         else:
             since = mark.refreshed_at - CHANGE_MARGIN
-            for run in _runs(_changed_days(zone, Draft.created_at, Draft.updated_at, since)):
+            drafts = _runs(_changed_days(zone, Draft.created_at, Draft.updated_at, since))
+            tally = _runs(_changed_days(zone, SubmissionTally.created_at,
+                                        SubmissionTally.counted_at, since))
+            if not drafts and not tally:
+                return  # nothing changed: nothing to write (the next look starts here too)
+            for run in drafts:
                 _recount_drafts(zone, run)
-            for run in _runs(_changed_days(zone, SubmissionTally.created_at,
-                                           SubmissionTally.counted_at, since)):
+            for run in tally:
                 _recount_tally(zone, run)
             mark.refreshed_at = started
         db.session.commit()
@@ -555,8 +561,8 @@ def _by_week(period: Period, rows: Iterable[tuple[int, float]]) -> tuple[list[Ti
 def _minutes(start: Any, end: Any) -> Any:
     """Minutes from `start` to `end`, worked out by the database (no time is read one by one:
     a 90-day view of a busy clinic has thousands)."""
-    if db.engine.dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 60
+    if db.engine.dialect.name == "postgresql":  # a double, not a numeric read as Decimal
+        return cast(func.extract("epoch", end - start), Float) / 60
     return (func.julianday(end) - func.julianday(start)) * 1440
 
 
