@@ -86,8 +86,8 @@ def logged_out(client) -> bool:
 
 
 def create(client, email: str, role: str = "staff"):
-    token = page_token(client, "/staff/admin/users/new")
-    return client.post("/staff/admin/users/new",
+    token = page_token(client, "/staff/admin/users/add")
+    return client.post("/staff/admin/users/add",
                        data={"csrf_token": token, "email": email, "role": role})
 
 
@@ -142,7 +142,7 @@ def test_adding_refuses_bad_input_with_a_message_next_to_the_field(app, admin):
     for email, message in cases.items():
         response = create(client, email)
         assert response.status_code == 200, email  # the form again, with the message
-        summary, _, form = response.text.partition('action="/staff/admin/users/new"')
+        summary, _, form = response.text.partition('action="/staff/admin/users/add"')
         assert 'class="error-summary"' in summary and message in summary, email
         assert 'id="email-error"' in form and message in form, email
         assert 'aria-invalid="true"' in form
@@ -150,7 +150,7 @@ def test_adding_refuses_bad_input_with_a_message_next_to_the_field(app, admin):
         response = create(client, "nurse@clinic.example", role=role)
         assert response.status_code == 200
         assert 'id="role-error"' in response.text and 'href="#role-staff"' in response.text
-    without_token = client.post("/staff/admin/users/new",
+    without_token = client.post("/staff/admin/users/add",
                                 data={"email": "nurse@clinic.example", "role": "staff"})
     assert without_token.status_code == 400
     assert row_count(app, User) == 1
@@ -363,13 +363,13 @@ def test_refusals_non_admin_csrf_unknown_account_and_bad_values(app, admin, cloc
     staff_client = log_in(app, staff)
     read = account_page(client, staff["id"])
     token = page_token(staff_client, "/staff/")
-    for url in ("/staff/admin/users", "/staff/admin/users/new", f"/staff/admin/users/{boss['id']}"):
+    for url in ("/staff/admin/users", "/staff/admin/users/add", f"/staff/admin/users/{boss['id']}"):
         assert staff_client.get(url).status_code == 403, url
     for action in ("role", "disable", "enable", "reset-password", "reset-two-step"):
         sent = staff_client.post(f"/staff/admin/users/{boss['id']}/{action}",
                                  data={"csrf_token": token, "seen": read[1], "role": "staff"})
         assert sent.status_code == 403, action
-    assert staff_client.post("/staff/admin/users/new", data={
+    assert staff_client.post("/staff/admin/users/add", data={
         "csrf_token": token, "email": "x@clinic.example", "role": "admin"}).status_code == 403
     # An admin's form without its token, or without the state it read: nothing done.
     for action in ("role", "disable", "reset-password", "reset-two-step"):

