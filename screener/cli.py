@@ -171,9 +171,10 @@ def users_set_password(email: str, make_random: bool) -> None:
         set_password(user, password, must_change=True)
         click.echo(f"Temporary password (shown once): {password}")
         return
-    password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    password = _checked_password(
+        click.prompt("New password", hide_input=True, confirmation_prompt=True), user.email)
     audit.record("user_password_reset", detail=f"user {user.id}")
-    set_password(user, _checked_password(password, user.email))
+    set_password(user, password)
     click.echo(f"Password changed for {user.email}; their sessions have ended.")
 
 

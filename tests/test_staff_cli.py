@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from screener.alerts.models import Alert
 from screener.extensions import db
-from screener.models import Draft, Submission, User
+from screener.models import AuditEvent, Draft, Submission, User
 from screener.rules import evaluate
 from screener.staff import seed as seed_module
 
@@ -95,8 +95,14 @@ def test_set_password_refuses_a_weak_password(app):
 def test_set_password_random_must_be_changed(app):
     account = make_user(app)
     result = cli(app, "users", "set-password", account["email"], "--random")
-    client = log_in(app, {**account, "password": temporary_password(result.output)})
+    password = temporary_password(result.output)
+    client = log_in(app, {**account, "password": password})
     assert client.get("/staff/rules").headers["Location"] == "/staff/account/password"
+    with app.app_context():  # audited like a reset in the browser, without the password
+        row = db.session.scalar(select(AuditEvent).where(
+            AuditEvent.action == "user_password_reset"))
+        assert (row.user_id, row.detail, row.client_ip) == (None, f"user {account['id']}", "cli")
+        assert password not in row.detail
 
 
 def test_set_password_for_nobody_fails(app):
