@@ -43,6 +43,7 @@ from sqlalchemy import (
     literal,
     not_,
     select,
+    union_all,
 )
 from sqlalchemy.exc import IntegrityError
 
@@ -350,25 +351,28 @@ def _in_period(period: Period, kind: str) -> Any:
 
 
 def submission_counts(period: Period) -> SubmissionCounts:
-    """From the day counts: call refresh_days first."""
-    week = _week_of_day(period)
-    severity: dict[str, list[int]] = {name: [0] * len(period.weeks) for name in SEVERITY_ORDER}
-    for week_index, value, count in db.session.execute(
-            select(week, DashboardDay.value, func.sum(DashboardDay.count))
-            .where(*_days_of(period, "severity")).group_by(week, DashboardDay.value)):
-        severity.setdefault(value, [0] * len(period.weeks))[
-            min(week_index, len(period.weeks) - 1)] += int(count)
-    number = func.sum(DashboardDay.count).label("number")
+    """From the day counts (call refresh_days first), in one statement: severity per week,
+    flags and reasons for the whole period."""
+    weeks = len(period.weeks)
+    severity: dict[str, list[int]] = {name: [0] * weeks for name in SEVERITY_ORDER}
+    totals: dict[str, dict[str, int]] = {"flag": defaultdict(int), "reason": defaultdict(int)}
+    week = case((DashboardDay.kind == "severity", _week_of_day(period)), else_=-1)
+    for kind, week_index, value, count in db.session.execute(
+            select(DashboardDay.kind, week, DashboardDay.value, func.sum(DashboardDay.count))
+            .where(*_days_of(period, TALLY_KINDS))
+            .group_by(DashboardDay.kind, week, DashboardDay.value)):
+        if kind == "severity":
+            severity.setdefault(value, [0] * weeks)[min(week_index, weeks - 1)] += int(count)
+        else:
+            totals[kind][value] += int(count)
 
-    def most(kind: str, limit: int | None = None) -> list[tuple[str, Count]]:
-        query = (select(DashboardDay.value, number).where(*_days_of(period, kind))
-                 .group_by(DashboardDay.value).order_by(number.desc(), DashboardDay.value))
-        rows = db.session.execute(query.limit(limit) if limit else query).all()
-        return [(value, Count(int(n))) for value, n in rows]
+    def most(kind: str) -> list[tuple[str, Count]]:
+        return [(value, Count(n)) for value, n in sorted(totals[kind].items(),
+                                                         key=lambda item: (-item[1], item[0]))]
 
     return SubmissionCounts(
         severity_weeks={k: [Count(n) for n in v] for k, v in severity.items()},
-        flags=most("flag", 10), reasons=most("reason"),
+        flags=most("flag")[:10], reasons=most("reason"),
         total=Count(sum(sum(v) for v in severity.values())))
 
 
@@ -445,12 +449,18 @@ def _recount_tally(zone: ZoneInfo, days: tuple[date, date] | None) -> None:
     _recount(zone, TALLY_KINDS, days, query, SubmissionTally.created_at, ("kind", "value"))
 
 
-def _changed_days(zone: ZoneInfo, moment: Any, changed: Any, since: datetime) -> list[date]:
-    """The clinic's days of the rows changed since `since` (read from the index on the time of
-    the change and the row's own time)."""
-    hour = _hour_of(moment)
-    return [_day_of_hour(found, zone) for found in db.session.scalars(
-        select(hour).where(changed >= since).group_by(hour))]
+def _changed_days(zone: ZoneInfo, since: datetime) -> tuple[list[date], list[date]]:
+    """The clinic's days of the drafts and of the tally rows changed since `since`, in one
+    statement (each part read from the index on the time of the change and the row's own
+    time)."""
+    draft_hour, tally_hour = _hour_of(Draft.created_at), _hour_of(SubmissionTally.created_at)
+    found = db.session.execute(union_all(
+        select(literal("draft"), draft_hour).where(Draft.updated_at >= since)
+        .group_by(draft_hour),
+        select(literal("tally"), tally_hour).where(SubmissionTally.counted_at >= since)
+        .group_by(tally_hour))).all()
+    return ([_day_of_hour(hour, zone) for kind, hour in found if kind == "draft"],
+            [_day_of_hour(hour, zone) for kind, hour in found if kind == "tally"])
 
 
 def refresh_days(zone: ZoneInfo) -> None:
@@ -467,9 +477,8 @@ def refresh_days(zone: ZoneInfo) -> None:
             db.session.add(DashboardMark(zone=zone.key, refreshed_at=started))
         else:
             since = mark.refreshed_at - CHANGE_MARGIN
-            drafts = _runs(_changed_days(zone, Draft.created_at, Draft.updated_at, since))
-            tally = _runs(_changed_days(zone, SubmissionTally.created_at,
-                                        SubmissionTally.counted_at, since))
+            draft_days, tally_days = _changed_days(zone, since)
+            drafts, tally = _runs(draft_days), _runs(tally_days)
             if not drafts and not tally:
                 return  # nothing changed: nothing to write (the next look starts here too)
             for run in drafts:
