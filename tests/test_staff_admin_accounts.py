@@ -20,6 +20,7 @@ from screener.staff import accounts
 from flow_helpers import csrf_token
 from staff_helpers import (
     PASSWORD,
+    SECRET_ON_PAGE,
     install_clock,
     log_in,
     make_user,
@@ -235,6 +236,16 @@ def test_reset_two_step_ends_sessions_and_the_next_log_in_sets_it_up_again(app, 
     assert post_login(again, nurse["email"], PASSWORD).headers["Location"] == (
         "/staff/login/two-step-setup")
     assert again.get("/staff/login/code").headers["Location"] == "/staff/login"
+    # A set-up started (its key shown) but not finished can be reset too: a new key next time.
+    first_key = SECRET_ON_PAGE.search(again.get("/staff/login/two-step-setup").text).group(1)
+    assert "started but not finished" in client.get(f"/staff/admin/users/{nurse['id']}").text
+    assert post_action(client, nurse["id"], "reset-two-step").status_code == 303
+    assert user(app, nurse["id"]).totp_pending_secret is None
+    clock.advance(seconds=31)
+    later = app.test_client()
+    assert post_login(later, nurse["email"], PASSWORD).status_code == 303
+    second_key = SECRET_ON_PAGE.search(later.get("/staff/login/two-step-setup").text).group(1)
+    assert second_key != first_key
     assert ("user_two_step_reset", boss["id"], f"user {nurse['id']}", "ok") in audit_rows(app)
 
 
