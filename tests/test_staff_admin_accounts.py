@@ -479,3 +479,15 @@ def test_the_account_pages_in_chromium_at_desktop_and_phone_width(browser, tmp_p
             check(page, f"account-conflict-{size}")
             assert context.request_log.foreign() == []
             context.close()
+        # With JavaScript off (axe needs it, so no axe here): add an account, reset its password.
+        context = new_context(browser, server, javascript=False)
+        page = context.new_page()
+        staff_log_in(page, boss["email"], PASSWORD, boss["totp_secret"])
+        page.goto("/staff/admin/users/add")
+        page.fill("#email", "no-script@clinic.example")
+        page.click("form:has(#email) button[type=submit]")
+        first = page.locator(".one-time-password code").inner_text()
+        page.click("text=Done: back to the account")
+        page.click("text=Reset the password")
+        assert page.locator(".one-time-password code").inner_text() not in ("", first)
+        context.close()
