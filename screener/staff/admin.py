@@ -26,6 +26,7 @@ from . import audit, bp
 from .accounts import (
     ROLES,
     AccountChanged,
+    AccountError,
     DuplicateAccount,
     LastAdmin,
     account_state,
@@ -114,6 +115,8 @@ def new_user():
         except DuplicateAccount:
             form.email.errors.append(gettext("There is already an account for this email "
                                              "address. Find it in the list of accounts."))
+        except AccountError:  # what the form lets through, create_user accepts: a safety net
+            form.email.errors.append(gettext("Enter an email address like name@clinic.example."))
         else:
             audit.record("user_created", current_user.id,
                          detail=f"user {user.id} role {user.role}")
