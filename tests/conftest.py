@@ -17,6 +17,7 @@ from screener import create_app
 from screener.extensions import db
 
 from hostile_count import SENT, shortfall
+from staff_helpers import CHEAP_HASHER, PRODUCTION_HASHER, hashing_with
 
 # The real-browser fixtures (one Playwright and one live server for the whole run).
 pytest_plugins = ["browser_support"]
@@ -83,6 +84,20 @@ def make_app(database: str, tmp_path, **overrides) -> Iterator[Flask]:
             with db.engine.begin() as connection:
                 connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """Every test hashes passwords with a cheap argon2id (staff_helpers.py says why)."""
+    with hashing_with(CHEAP_HASHER):
+        yield
+
+
+@pytest.fixture
+def production_hashing() -> Iterator[None]:
+    """The application's own argon2id parameters for this test."""
+    with hashing_with(PRODUCTION_HASHER):
+        yield
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

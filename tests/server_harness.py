@@ -201,16 +201,18 @@ def staff_log_in(browser: Any, password: str, email: str = "staff@clinic.example
 
 def add_staff_account(url: str, password: str, email: str = "staff@clinic.example") -> list:
     """A staff account with its second factor (STAFF_TOTP_SECRET) in the served database (made
-    in-process); returns the app's URL rules."""
+    in-process, its password hashed as the served application hashes it); returns the app's URL
+    rules."""
     from screener import create_app
     from screener.extensions import db
     from screener.models import User
-    from screener.staff.accounts import hash_password
+
+    from staff_helpers import PRODUCTION_HASHER
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
         db.session.add(User(email=email, role="staff", active=True,
-                            password_hash=hash_password(password), session_version=1,
+                            password_hash=PRODUCTION_HASHER.hash(password), session_version=1,
                             totp_secret=STAFF_TOTP_SECRET))
         db.session.commit()
         db.session.remove()

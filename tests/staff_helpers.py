@@ -1,5 +1,15 @@
 """Helpers for the staff-area tests: accounts, logging in through the pages, a clock that
-tests move, a SQL statement counter, and submissions made by the real patient flow or seeded."""
+tests move, a SQL statement counter, and submissions made by the real patient flow or seeded.
+
+Password hashing: the application's argon2id parameters (t=3, 64 MiB, p=4) cost about a second per
+hash and a fifth of a second per check on the test machines, on purpose. Most tests log staff in to
+check something else, so every test runs with CHEAP_HASHER in the application's place (conftest.py:
+`cheap_password_hashing`); argon2id all the same, so passwords are still hashed, stored and checked
+the way the application does it. The production parameters stay tested: the `production_hashing`
+fixture puts the application's own hasher back for one test (test_staff_login.py: the stored hash
+is above the ASVS floor, an old one is upgraded at log-in), and servers started with
+server_harness.py are processes of their own with the application's hasher, their accounts hashed
+with it too."""
 
 from __future__ import annotations
 
@@ -10,17 +20,39 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyotp
+from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import event, func, select
 
 from screener.extensions import db
 from screener.models import OPEN_STATUSES, AuditEvent, Submission, User
+from screener.staff import accounts, auth
 from screener.staff.accounts import hash_password
 
 from flow_helpers import csrf_token, walk
 
 PASSWORD = "correct horse battery staple"
-_HASHES: dict[str, str] = {}  # argon2 is slow on purpose; hash each test password once
+PRODUCTION_HASHER: PasswordHasher = accounts.hasher  # before any test replaces it
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_DUMMY_HASHES = {id(PRODUCTION_HASHER): accounts._DUMMY_HASH}
+
+
+@contextmanager
+def hashing_with(hasher: PasswordHasher) -> Iterator[None]:
+    """The application hashes and checks passwords with `hasher` inside the block (the equal-time
+    answer for an unknown email too)."""
+    if id(hasher) not in _DUMMY_HASHES:
+        _DUMMY_HASHES[id(hasher)] = hasher.hash("the password of nobody at all")
+    saved = accounts.hasher, auth.hasher, accounts._DUMMY_HASH
+    accounts.hasher = auth.hasher = hasher
+    accounts._DUMMY_HASH = _DUMMY_HASHES[id(hasher)]
+    try:
+        yield
+    finally:
+        accounts.hasher, auth.hasher, accounts._DUMMY_HASH = saved
+
+# argon2 is slow on purpose: each test password is hashed once per hasher
+_HASHES: dict[tuple[int, str], str] = {}
 
 
 class Clock:
@@ -45,11 +77,12 @@ def install_clock(app: Flask) -> Clock:
 def make_user(app: Flask, email: str = "staff@clinic.example", role: str = "staff",
               password: str = PASSWORD, totp: bool = False, **fields: Any) -> dict[str, Any]:
     """An account made directly in the database (the CLI is tested on its own)."""
-    if password not in _HASHES:
-        _HASHES[password] = hash_password(password)
+    key = (id(accounts.hasher), password)
+    if key not in _HASHES:
+        _HASHES[key] = hash_password(password)
     with app.app_context():
         fields.setdefault("active", True)
-        user = User(email=email, role=role, password_hash=_HASHES[password],
+        user = User(email=email, role=role, password_hash=_HASHES[key],
                     session_version=1, totp_secret=pyotp.random_base32() if totp else None,
                     **fields)
         db.session.add(user)

@@ -24,13 +24,11 @@ from typing import Any
 
 import pyotp
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
 from screener import create_app
 from screener.extensions import db, limiter
 from screener.models import AuditEvent, Draft
-from screener.staff import accounts, auth
 
 from conftest import REDIS_URL, make_app, postgres_unavailable, redis_unavailable
 from flow_helpers import BASE, changed, csrf_token, post_page, walk
@@ -152,11 +150,6 @@ def test_a_resume_code_loads_its_own_draft_only_and_only_in_the_browser_that_ent
 
 @pytest.fixture(params=["memory", "redis"])
 def limited_app(request, tmp_path, monkeypatch) -> Iterator:
-    # Argon2's cost is tested in test_staff_login.py; here it would only slow the loops down.
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(accounts, "hasher", cheap)
-    monkeypatch.setattr(auth, "hasher", cheap)
-    monkeypatch.setattr(accounts, "_DUMMY_HASH", cheap.hash("nobody's password"))
     storage = "memory://"
     if request.param == "redis":
         problem = redis_unavailable()

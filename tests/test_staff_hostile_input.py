@@ -15,8 +15,8 @@ sets the number of examples here too: about 6,100 requests on SQLite plus about 
 PostgreSQL (every form again), where NUL characters and numbers beyond 32 bits used to end in a
 500. A whole run must send at least 10,000 hostile requests in all: the counts are added up
 across the test processes and checked at the end of the run (tests/hostile_count.py). Argon2
-hashing is made cheap in this module only: its cost is tested in test_staff_login.py, and here it
-would only slow the input checks down.
+hashing is cheap here as in every test (tests/staff_helpers.py): its cost is tested in
+test_staff_login.py, and here it would only slow the input checks down.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
-from argon2 import PasswordHasher
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
@@ -42,7 +41,6 @@ from werkzeug.datastructures import MultiDict
 
 from screener.extensions import db
 from screener.models import STATUSES, Draft, Note, Submission, User
-from screener.staff import accounts, auth
 from screener.staff.accounts import password_matches, password_problem
 from screener.staff.auth import matching_step
 
@@ -198,13 +196,8 @@ def assert_safe(response) -> None:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def target(request, tmp_path_factory) -> Iterator[Target]:
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(accounts, "hasher", cheap)
-        patch.setattr(auth, "hasher", cheap)
-        patch.setattr(accounts, "_DUMMY_HASH", cheap.hash("not a password of anyone"))
-        for app in make_app(request.param, tmp_path_factory.mktemp("staff-hostile")):
-            yield build_target(request.param, app)
+    for app in make_app(request.param, tmp_path_factory.mktemp("staff-hostile")):
+        yield build_target(request.param, app)
 
 
 def build_target(database: str, app) -> Target:

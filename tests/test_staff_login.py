@@ -106,7 +106,8 @@ def test_a_disabled_account_cannot_log_in_and_is_told_nothing_more(app, client):
     assert not logged_in(client)
 
 
-def test_passwords_are_stored_as_argon2id_above_the_asvs_floor(app, account):
+def test_passwords_are_stored_as_argon2id_above_the_asvs_floor(app, production_hashing):
+    account = make_user(app, "strong@clinic.example")
     with app.app_context():
         stored = db.session.get(User, account["id"]).password_hash
     match = re.fullmatch(r"\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$.+", stored)
@@ -115,7 +116,7 @@ def test_passwords_are_stored_as_argon2id_above_the_asvs_floor(app, account):
     assert memory >= 19 * 1024 and time_cost >= 2 and lanes >= 1
 
 
-def test_a_hash_with_old_parameters_is_upgraded_at_login(app, client):
+def test_a_hash_with_old_parameters_is_upgraded_at_login(app, client, production_hashing):
     weak = accounts.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     account = make_user(app, "old@clinic.example")
     with app.app_context():
