@@ -1,6 +1,6 @@
 """Log in (password, then a TOTP code or a recovery code), log out, and the person's own account:
-change password, recovery codes. There is no sign-up: accounts come from
-`flask users create`."""
+change password, recovery codes. There is no sign-up: an admin adds accounts
+(/staff/admin/users/add, screener/staff/admin.py) or `flask users create` does."""
 
 from __future__ import annotations
 
