@@ -53,12 +53,14 @@ def _svg(charts: Sequence[leather.Chart], width: int, height_each: int,
 
 
 class _Scale(leather.Linear):
-    """leather's linear scale from 0 to the last of the ticks given. leather.Linear itself
+    """leather's linear scale over the ticks given. leather.Linear itself
     scores thousands of candidate sets of ticks whenever one is made (about 3 ms: half the
     dashboard's time went there), though each chart here says its ticks."""
 
-    def __init__(self, ticks: Sequence[float]) -> None:  # no super(): that is the scoring
-        self._data_min, self._data_max = Decimal(0), Decimal(ticks[-1])
+    def __init__(self, ticks: Sequence[float], margin: float = 0) -> None:  # no super():
+        # that is the scoring. `margin`: room before the first tick and after the last.
+        self._data_min = Decimal(ticks[0]) - Decimal(margin)
+        self._data_max = Decimal(ticks[-1]) + Decimal(margin)
         self._ticks = list(ticks)
 
     def project(self, value: float, range_min: float, range_max: float) -> Decimal:
@@ -126,7 +128,8 @@ def lines(label_id: str, labels: Sequence[str],
     """Weekly lines (median solid, 90th percentile dashed) and the target dotted, with a
     legend naming each: the dash pattern, not the colour, tells them apart."""
     chart = leather.Chart()
-    chart.set_x_scale(_Scale(list(range(max(2, len(labels))))))
+    # Half a week's room at either end: the first and last week's labels stay inside.
+    chart.set_x_scale(_Scale(list(range(max(2, len(labels)))), margin=0.4))
 
     def week_label(value: float, index: int, count: int) -> str:
         """Every week's label, or every second one when there are many (phone width)."""
