@@ -17,6 +17,7 @@ from screener import create_app
 from screener.extensions import db
 
 from hostile_count import SENT, shortfall
+from server_harness import Database, postgres_database, sqlite_database
 from staff_helpers import CHEAP_HASHER, PRODUCTION_HASHER, hashing_with
 
 # The real-browser fixtures (one Playwright and one live server for the whole run).
@@ -113,6 +114,23 @@ def app(database, tmp_path) -> Iterator[Flask]:
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def served_database(request, tmp_path) -> Iterator[Database]:
+    """A database of its own for the processes a test starts (`flask db`, gunicorn): a SQLite
+    file, or a fresh PostgreSQL database that is dropped afterwards."""
+    if request.param == "sqlite":
+        yield sqlite_database(tmp_path)
+        return
+    problem = postgres_unavailable()
+    if problem:
+        pytest.skip(problem)
+    made = postgres_database()
+    try:
+        yield made
+    finally:
+        made.drop()
 
 
 # --- the run's hostile-request count, added up across pytest-xdist workers -------------------

@@ -5,7 +5,6 @@ each stored result."""
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from datetime import date
 from types import SimpleNamespace
 
@@ -16,9 +15,8 @@ from screener.models import QUEUE_SCORES, Submission
 from screener.patient.drafts import build_submission
 from screener.rules import evaluate
 
-from conftest import postgres_unavailable
 from rules_cases import AS_OF
-from server_harness import BIN, ROOT, Database, app_environment, postgres_database, sqlite_database
+from server_harness import BIN, ROOT, Database, app_environment
 
 pytestmark = [
     pytest.mark.server,
@@ -33,21 +31,6 @@ PEOPLE = [
     {"ride_home": "no"},  # one info flag, no scores
     {},  # no flags at all
 ]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        yield sqlite_database(tmp_path)
-        return
-    problem = postgres_unavailable()
-    if problem:
-        pytest.skip(problem)
-    made = postgres_database()
-    try:
-        yield made
-    finally:
-        made.drop()
 
 
 def flask_db(database: Database, *args: str) -> subprocess.CompletedProcess:
@@ -72,17 +55,17 @@ def stored_row(answers: dict, as_of: date) -> dict:
     return {**values, "version": 1}
 
 
-def test_the_migrations_build_the_schema_of_the_models(database):
-    upgraded = flask_db(database, "upgrade")
+def test_the_migrations_build_the_schema_of_the_models(served_database):
+    upgraded = flask_db(served_database, "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    checked = flask_db(database, "check")  # Alembic compares the models with the database
+    checked = flask_db(served_database, "check")  # Alembic compares the models with the database
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "No new upgrade operations detected" in checked.stdout + checked.stderr
 
 
-def test_upgrading_fills_the_queue_columns_of_stored_submissions(database):
-    assert flask_db(database, "upgrade", "0003_audit_chain").returncode == 0
-    engine = create_engine(database.url)
+def test_upgrading_fills_the_queue_columns_of_stored_submissions(served_database):
+    assert flask_db(served_database, "upgrade", "0003_audit_chain").returncode == 0
+    engine = create_engine(served_database.url)
     try:
         table = Table("submission", MetaData(), autoload_with=engine)
         assert "first_rule_id" not in table.c
@@ -90,7 +73,7 @@ def test_upgrading_fills_the_queue_columns_of_stored_submissions(database):
         with engine.begin() as connection:
             connection.execute(table.insert(), [
                 {key: value for key, value in row.items() if key in table.c} for row in rows])
-        upgraded = flask_db(database, "upgrade")
+        upgraded = flask_db(served_database, "upgrade")
         assert upgraded.returncode == 0, upgraded.stderr
         table = Table("submission", MetaData(), autoload_with=engine)
         with engine.connect() as connection:
@@ -120,12 +103,12 @@ def submission_indexes(database: Database) -> list[tuple]:
         engine.dispose()
 
 
-def test_downgrading_and_upgrading_again_keeps_every_index(database):
-    assert flask_db(database, "upgrade").returncode == 0
-    before = submission_indexes(database)
+def test_downgrading_and_upgrading_again_keeps_every_index(served_database):
+    assert flask_db(served_database, "upgrade").returncode == 0
+    before = submission_indexes(served_database)
     # the open work's partial indexes (batch mode would lose them)
     assert any("WHERE" in (definition or "") for _, definition in before)
     for step in (("downgrade", "0003_audit_chain"), ("upgrade",)):
-        done = flask_db(database, *step)
+        done = flask_db(served_database, *step)
         assert done.returncode == 0, done.stderr
-    assert submission_indexes(database) == before
+    assert submission_indexes(served_database) == before

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from collections.abc import Iterator
 
 import pytest
 
@@ -33,7 +32,6 @@ from server_harness import (
     gunicorn,
     gunicorn_command,
     postgres_behind_a_relay,
-    postgres_database,
     production_environment,
     sqlite_database,
 )
@@ -46,29 +44,14 @@ def flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120, check=False)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        yield sqlite_database(tmp_path)
-        return
-    problem = postgres_unavailable()
-    if problem:
-        pytest.skip(problem)
-    created = postgres_database()
-    try:
-        yield created
-    finally:
-        created.drop()
-
-
 def add_demo_account(database: Database) -> None:
     env = app_environment(database)  # development: `flask demo staff` is for `make run`
     result = flask(env, "demo", "staff")
     assert result.returncode == 0, result.stderr
 
 
-def test_production_migrates_a_fresh_database(database):
-    env = production_environment(database)
+def test_production_migrates_a_fresh_database(served_database):
+    env = production_environment(served_database)
     upgrade = flask(env, "db", "upgrade")
     assert upgrade.returncode == 0, upgrade.stderr[-2000:]
     check = flask(env, "check")
