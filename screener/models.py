@@ -298,9 +298,11 @@ Index("ix_draft_changed", Draft.updated_at, Draft.created_at)
 class SubmissionTally(db.Model):
     """What the dashboard counts of a submission, one row each: its highest severity
     (kind "severity", also the mark that it was counted), each flag's rule id ("flag") and each
-    reason for seeking help ("reason"). Filled when the dashboard or `flask demo seed` finds
-    submissions not yet counted, and again when a re-evaluation changes them
-    (screener/staff/dashboard_data.py)."""
+    reason for seeking help ("reason"). Written with the submission (an ORM event in
+    screener/staff/dashboard_data.py, same transaction) and again when a re-evaluation changes
+    it; `flask demo seed` tallies the rows it inserts in bulk, and migration 0010 those stored
+    before. `counted_at` is when the row was written (for rows written in bulk: the
+    submission's own time, their days being counted in the same step)."""
 
     __tablename__ = "submission_tally"
     __table_args__ = (UniqueConstraint("submission_id", "kind", "value"),)
