@@ -439,3 +439,24 @@ def test_a_row_shows_its_stored_result_and_its_severity_without_the_rule_id_copy
     row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{reference}(?:(?!</tr>).)*</tr>",
                     client.get("/staff/?view=all").text, re.S).group(0)
     assert "Urgent" in row and rule_id not in row and "No flags" not in row
+
+
+def test_a_searchs_counts_stop_at_the_limit_and_keep_every_urgent_match(seeded):
+    """A search's two counts are taken from one pass over its matches (the first limit + 1 by
+    rank): the urgent count is exact until it passes the limit itself."""
+    client = staff_client(seeded)
+    with seeded.app_context():
+        urgent = db.session.scalar(select(func.count()).where(Submission.queue_rank <= 1))
+    assert 0 < urgent < 119
+    page = search(client, "@example").text  # every seeded email
+    assert "120 submissions match the search" in page and f"{urgent} urgent" in page
+    seeded.config["STAFF_QUEUE_COUNT_LIMIT"] = 119
+    page = search(client, "@example").text
+    assert "More than 119 submissions match the search" in page and f"{urgent} urgent" in page
+    seeded.config["STAFF_QUEUE_COUNT_LIMIT"] = urgent
+    page = search(client, "@example").text
+    assert f"More than {urgent} submissions match the search" in page
+    assert f"{urgent} urgent" in page and "more than" not in page.split("urgent")[0][-40:]
+    seeded.config["STAFF_QUEUE_COUNT_LIMIT"] = urgent - 1
+    page = search(client, "@example").text
+    assert f"more than {urgent - 1} urgent" in page

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Integer,
     Select,
     bindparam,
+    case,
     func,
     literal,
     select,
@@ -303,12 +304,23 @@ def _count_up_to(where: list[Any], limit: int) -> Any:
     return select(func.count()).select_from(matching.subquery()).scalar_subquery()
 
 
-def _counts(where: list[Any], user_id: int | None, today: date, limit: int) -> Select:
+def _counts(where: list[Any], user_id: int | None, today: date, limit: int,
+            search: bool = False) -> Select:
     """The view's count, its urgent rows' (ranks 0 and 1: a range of the view's index, without
-    reading rows) and each tab's, in one statement."""
-    urgent = Submission.queue_rank <= SEVERITY_RANK["urgent"] + 1
+    reading rows) and each tab's, in one statement. A search's matches are gathered once for
+    both of its counts: the first limit + 1 by rank hold every urgent match, or only urgent
+    ones (matching a search is a scan on SQLite; two counts scanned twice)."""
+    urgent_rank = SEVERITY_RANK["urgent"] + 1
     tabs = [_count_up_to(view_conditions(view, user_id, today), limit).label(view)
             for view in VIEWS]
+    if search:
+        first = (select(Submission.queue_rank).where(*where)
+                 .order_by(Submission.queue_rank).limit(limit + 1).subquery())
+        both = select(func.count().label("total"), func.coalesce(func.sum(
+            case((first.c.queue_rank <= urgent_rank, 1), else_=0)), 0).label("urgent")
+        ).select_from(first).subquery()
+        return select(both.c.total, both.c.urgent, *tabs)
+    urgent = Submission.queue_rank <= urgent_rank
     return select(_count_up_to(where, limit).label("total"),
                   _count_up_to([*where, urgent], limit).label("urgent"), *tabs)
 
@@ -331,7 +343,8 @@ def queue_page(filters: QueueFilters, search: str = "", after: Cursor | None = N
     rows = rows[:size]
     if towards_top:
         rows.reverse()
-    counts = db.session.execute(_counts(where, user_id, today, count_limit)).one()._asdict()
+    counts = db.session.execute(_counts(where, user_id, today, count_limit,
+                                         bool(search.strip()))).one()._asdict()
     page = QueuePage(rows=rows, total=counts.pop("total"), urgent=counts.pop("urgent"),
                      tabs=counts, search=search, filters=filters, count_limit=count_limit)
     if rows:
