@@ -33,8 +33,10 @@ DEMO_EMAIL = "demo@clinic.example"
 ROLES = ("staff", "admin")
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256
-# Hashed once, verified against for unknown accounts so that both answers take as long.
-_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+# Verified against for unknown accounts so that both answers take as long. Made at the first
+# unknown account rather than at import: hashing costs 0.3-1 s of CPU, which every process that
+# imports the app (each `flask` command, each gunicorn worker) paid before.
+_DUMMY_HASH: str | None = None
 # Words that make a long password guessable here (ASVS 6.2.11): the clinic's own vocabulary and
 # the commonest passwords' stems. Compared after dropping digits, symbols and case.
 GUESSABLE_WORDS = frozenset({
@@ -76,6 +78,9 @@ def password_matches(stored_hash: str, password: str) -> bool:
 
 def check_unknown_account(password: str) -> None:
     """The same work as a real check, for an email that has no account (equal timing)."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
     password_matches(_DUMMY_HASH, password)
 
 
