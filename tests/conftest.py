@@ -133,6 +133,26 @@ def served_database(request, tmp_path) -> Iterator[Database]:
         made.drop()
 
 
+# --- the order of the run ------------------------------------------------------------------------
+
+# The slowest files first (--durations of a whole run), each kept in one piece so that its module
+# fixtures are set up once per process: pytest-xdist hands the rest out as the processes free up,
+# so neither is left running one long file at the end while the other has nothing to do. The other
+# files keep their order.
+SLOW_FILES_FIRST = (
+    "test_staff_hostile_input.py", "test_server_postgres.py", "test_server_startup.py",
+    "test_browser_patient.py", "test_send_race.py", "test_hostile_bodies.py",
+    "test_server_sqlite.py", "test_browser_spanish.py", "test_dashboard_browser.py",
+    "test_alerts_delivery.py", "test_migrations.py", "test_patient_hostile_input.py",
+    "test_access_and_limits.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(SLOW_FILES_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: files stay whole
+
+
 # --- the run's hostile-request count, added up across pytest-xdist workers -------------------
 
 _problems: list[str] = []
