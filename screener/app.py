@@ -45,11 +45,18 @@ def build_app(config: Any = None) -> Flask:
         app.config.from_object(config)
     _load_secret_key(app)
     _check_production(app)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A local file cannot drop a connection: skip the per-checkout ping (one query less).
-        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # psycopg prepares a statement on its fifth run on a connection, and PostgreSQL may then
+        # plan it once for every value: a search for a term found in most rows ("@example")
+        # took 234-390 ms that way instead of 6 ms (p95 of a mix of searches at 100,000
+        # submissions: 276 ms prepared, 16 ms not). Statements are planned for their values.
+        options["connect_args"] = {"prepare_threshold": None,
+                                   **(options.get("connect_args") or {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
