@@ -1,8 +1,9 @@
 """Shared fixtures: an application on SQLite and, when it answers, on PostgreSQL.
 
 Every test that uses `app` (or `client`) runs on both databases, each test in its own
-database (a temporary SQLite file, or a PostgreSQL schema that no other test uses at the same time,
-its tables empty: this process's schemas are emptied after a test and reused, dropped at the end).
+database (an SQLite file of its own, in /dev/shm where there is one, or a PostgreSQL schema that no
+other test uses at the same time, its tables empty: this process's schemas are emptied after a
+test and reused, dropped at the end).
 """
 
 from __future__ import annotations
@@ -65,31 +66,40 @@ def redis_unavailable() -> str | None:
 # test: making the tables costs about a second a test (40-odd DDL statements, each waiting for the
 # server), emptying them a fortieth of that. Dropped when the run ends (`reused_databases`).
 _empty_schemas: list[str] = []
-# An SQLite file with the tables made and no rows, made once per test process: each test's own
-# file starts as a copy of it (a copy takes a millisecond, making the tables a tenth of a second).
-_sqlite_template: list[Path] = []
+# SQLite: the application commits with synchronous=FULL (an fsync each time), which on the test
+# machines' disk costs more than most tests' own work; so each test's database file is kept in
+# memory-backed /dev/shm when there is one (a test's second app on its tmp_path opens the same
+# file), made as a copy of an empty one (made once per process: a copy takes a millisecond, making
+# the tables a tenth of a second). The folder goes at the end (`reused_databases`).
+_sqlite_folder: list[Path] = []
+_sqlite_files: dict[Path, Path] = {}
 
 
-def empty_sqlite_database(path: Path) -> None:
-    """`path` becomes an SQLite database with every table and no rows."""
-    if not _sqlite_template:
-        template = Path(tempfile.mkdtemp(prefix="screener-tests-")) / "empty.db"
-        maker = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}"})
-        with maker.app_context():
-            db.create_all()
-            db.session.remove()
-            db.engine.dispose()  # the last connection closed: no -wal file beside it
-        _sqlite_template.append(template)
-    shutil.copyfile(_sqlite_template[0], path)
+def sqlite_file(tmp_path: Path) -> Path:
+    """The SQLite database of the test whose tmp_path this is: every table, no rows at first."""
+    if tmp_path not in _sqlite_files:
+        if not _sqlite_folder:
+            memory = Path("/dev/shm")  # noqa: S108 (mkdtemp makes a private folder there)
+            folder = Path(tempfile.mkdtemp(prefix="screener-tests-",
+                                           dir=memory if memory.is_dir() else None))
+            maker = create_app({"TESTING": True,
+                                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'empty.db'}"})
+            with maker.app_context():
+                db.create_all()
+                db.session.remove()
+                db.engine.dispose()  # the last connection closed: no -wal file beside it
+            _sqlite_folder.append(folder)
+        path = _sqlite_folder[0] / f"test-{len(_sqlite_files)}.db"
+        shutil.copyfile(_sqlite_folder[0] / "empty.db", path)
+        _sqlite_files[tmp_path] = path
+    return _sqlite_files[tmp_path]
 
 
 def make_app(database: str, tmp_path, **overrides) -> Iterator[Flask]:
     config = {"TESTING": True, "RATELIMIT_ENABLED": False, "SERVER_NAME": None, **overrides}
     schema = None
     if database == "sqlite":
-        if not (tmp_path / "test.db").exists():  # else: a second app on the test's database
-            empty_sqlite_database(tmp_path / "test.db")
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'test.db'}"
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{sqlite_file(tmp_path)}"
     else:
         problem = postgres_unavailable()
         if problem:
@@ -98,7 +108,9 @@ def make_app(database: str, tmp_path, **overrides) -> Iterator[Flask]:
         config["SQLALCHEMY_DATABASE_URI"] = POSTGRES_URL
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_pre_ping": True,
-            "connect_args": {"options": f"-csearch_path={schema}"},
+            # Commits without waiting for the disk (3-5 ms each on the test machines): what
+            # other connections see is the same; only a crash of the server could lose them.
+            "connect_args": {"options": f"-csearch_path={schema} -csynchronous_commit=off"},
         }
     application = create_app(config)
     with application.app_context():
@@ -138,12 +150,13 @@ def empty_the_tables() -> bool:
 
 @pytest.fixture(scope="session", autouse=True)
 def reused_databases() -> Iterator[None]:
-    """The empty PostgreSQL schemas this process kept for reuse, and its SQLite template, are gone
-    at the end."""
+    """The empty PostgreSQL schemas this process kept for reuse, and its SQLite files, are gone at
+    the end."""
     yield
-    for template in _sqlite_template:
-        shutil.rmtree(template.parent, ignore_errors=True)
-    _sqlite_template.clear()
+    for folder in _sqlite_folder:
+        shutil.rmtree(folder, ignore_errors=True)
+    _sqlite_folder.clear()
+    _sqlite_files.clear()
     if _empty_schemas:
         import psycopg
 
