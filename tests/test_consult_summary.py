@@ -127,6 +127,22 @@ def rich(app, staff) -> str:
     return reference
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared(request, tmp_path_factory):
+    """One rich submission per database for the tests that only read it (walking the whole
+    questionnaire and logging staff in took seconds a test); the tests that count audit rows
+    or change something make their own with `rich`."""
+    for app in make_app(request.param, tmp_path_factory.mktemp("summary")):
+        install_clock(app)
+        staff = staff_client(app)
+        reference = submit_answers(app, rich_answers())
+        post_form(staff, f"/staff/submissions/{reference}",
+                  f"/staff/submissions/{reference}/notes",
+                  {"body": "Called on Monday; consult booked.\nAsked to bring BP readings."})
+        yield SimpleNamespace(app=app, staff=staff, reference=reference,
+                              database=request.param)
+
+
 def summary_of(client, reference: str, **query) -> str:
     response = client.get(f"/staff/submissions/{reference}/summary", query_string=query)
     assert response.status_code == 200
@@ -134,14 +150,16 @@ def summary_of(client, reference: str, **query) -> str:
     return response.text
 
 
-def test_the_submission_page_offers_the_summary_pdf_and_fhir_in_one_click(staff, rich):
+def test_the_submission_page_offers_the_summary_pdf_and_fhir_in_one_click(shared):
+    staff, rich = shared.staff, shared.reference
     page = staff.get(f"/staff/submissions/{rich}").text
     assert f'href="/staff/submissions/{rich}/summary"' in page
     assert f'action="/staff/submissions/{rich}/summary.pdf"' in page
     assert f'action="/staff/submissions/{rich}/fhir"' in page
 
 
-def test_the_summary_reads_who_why_scores_flags_trials_then_the_detail(app, staff, rich):
+def test_the_summary_reads_who_why_scores_flags_trials_then_the_detail(shared):
+    staff, rich = shared.staff, shared.reference
     page = summary_of(staff, rich)
     text = text_of(page)
     headings = [text_of(h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", page)]
@@ -159,7 +177,8 @@ def test_the_summary_reads_who_why_scores_flags_trials_then_the_detail(app, staf
     assert "URGENT." in text  # in words, not only a colour
 
 
-def test_flags_come_most_severe_first_with_the_answers_behind_them(app, staff, rich):
+def test_flags_come_most_severe_first_with_the_answers_behind_them(shared):
+    app, staff, rich = shared.app, shared.staff, shared.reference
     page = summary_of(staff, rich)
     sub = submission(app, rich)
     rows = re.findall(r'<tr class="flag flag-([a-z]+)" data-rule="([A-Z0-9-]+)">(.*?)</tr>',
@@ -195,14 +214,16 @@ def test_the_antidepressants_tried_are_a_table_on_the_first_part(app, staff):
             in text_of(page.split('id="trials-title"')[1].split("</h2>")[0]))
 
 
-def test_every_asked_answer_is_printed_by_section(app, staff, rich):
+def test_every_asked_answer_is_printed_by_section(shared):
+    staff, rich = shared.staff, shared.reference
     text = text_of(summary_of(staff, rich))
     assert "1. About this pre-screen" in text and "14. Practical matters" in text
     assert "did not apply and w" in text  # skipped questions are counted, not listed
     assert "Kidney" in text or "kidney" in text
 
 
-def test_the_print_view_is_made_for_paper(app, staff, rich):
+def test_the_print_view_is_made_for_paper(shared):
+    staff, rich = shared.staff, shared.reference
     page = summary_of(staff, rich)
     assert 'class="staff-nav"' not in page  # no navigation chrome
     assert re.search(r'<nav class="toolbar"', page)  # screen only (see the stylesheet)
@@ -233,8 +254,8 @@ def test_the_type_is_small_but_legible():
 @pytest.mark.parametrize(("query", "size"), [({}, "letter"), ({"paper": "a4"}, "A4"),
                                              ({"paper": "letter"}, "letter"),
                                              ({"paper": "tabloid"}, "letter")])
-def test_the_page_stylesheet_sets_the_paper_and_a_header_on_every_page(staff, rich, query,
-                                                                       size):
+def test_the_page_stylesheet_sets_the_paper_and_a_header_on_every_page(shared, query, size):
+    staff, rich = shared.staff, shared.reference
     page = summary_of(staff, rich, **query)
     css_url = html.unescape(re.search(r'href="([^"]*summary-page\.css[^"]*)"', page).group(1))
     response = staff.get(css_url)
@@ -299,8 +320,9 @@ def pdf_of(client, reference: str, paper: str):
 
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
-def test_the_pdf_holds_the_reference_and_every_flag_on_the_chosen_paper(app, database, staff,
-                                                                        rich, paper):
+def test_the_pdf_holds_the_reference_and_every_flag_on_the_chosen_paper(shared, paper):
+    app, staff, rich = shared.app, shared.staff, shared.reference
+    database = shared.database
     response = pdf_of(staff, rich, paper)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
