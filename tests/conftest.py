@@ -8,6 +8,7 @@ test and reused, dropped at the end).
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import shutil
@@ -73,6 +74,7 @@ _empty_schemas: list[str] = []
 # the tables a tenth of a second). The folder goes at the end (`reused_databases`).
 _sqlite_folder: list[Path] = []
 _sqlite_files: dict[Path, Path] = {}
+_sqlite_numbers = itertools.count()
 
 
 def sqlite_file(tmp_path: Path) -> Path:
@@ -89,7 +91,7 @@ def sqlite_file(tmp_path: Path) -> Path:
                 db.session.remove()
                 db.engine.dispose()  # the last connection closed: no -wal file beside it
             _sqlite_folder.append(folder)
-        path = _sqlite_folder[0] / f"test-{len(_sqlite_files)}.db"
+        path = _sqlite_folder[0] / f"test-{next(_sqlite_numbers)}.db"
         shutil.copyfile(_sqlite_folder[0] / "empty.db", path)
         _sqlite_files[tmp_path] = path
     return _sqlite_files[tmp_path]
@@ -146,6 +148,17 @@ def empty_the_tables() -> bool:
     except Exception:  # any failure: the schema is dropped instead, as it was
         return False
     return True
+
+
+@pytest.fixture(autouse=True)
+def sqlite_file_of_the_test(request) -> Iterator[None]:
+    """The test's SQLite file (made for its tmp_path) is deleted when the test is over, its apps
+    gone: /dev/shm is memory."""
+    yield
+    path = _sqlite_files.pop(request.node.funcargs.get("tmp_path"), None)
+    if path:
+        for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+            (path.parent / name).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session", autouse=True)
