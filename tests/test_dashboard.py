@@ -9,7 +9,6 @@ import csv
 import io
 import random
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,15 +34,11 @@ from screener.staff.dashboard import page_label
 from screener.staff.dashboard_data import forget_days, make_period, page_order
 from screener.staff.seed import random_answers
 
-from conftest import postgres_unavailable
 from flow_helpers import csrf_token, personas, walk
 from server_harness import (
     BIN,
     ROOT,
-    Database,
     app_environment,
-    postgres_database,
-    sqlite_database,
 )
 from staff_helpers import counting_statements, install_clock, seed, staff_client
 
@@ -522,32 +517,19 @@ def test_a_freshly_seeded_database_shows_its_numbers_at_the_first_view_without_c
             assert agrees(shown, by_severity[name][i]), (row, name, by_severity[name][i])
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request, tmp_path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        yield sqlite_database(tmp_path)
-        return
-    if problem := postgres_unavailable():
-        pytest.skip(problem)
-    made = postgres_database()
-    try:
-        yield made
-    finally:
-        made.drop()
-
-
 @pytest.mark.server
-def test_a_database_upgraded_from_before_the_dashboard_is_counted_by_the_migration(database):
+def test_a_database_upgraded_from_before_the_dashboard_is_counted_by_the_migration(
+        served_database):
     """Submissions and drafts stored at 0008 (no tally, no device or page reached): `flask db
     upgrade` tallies them and counts the clinic's days, and the first view only reads."""
     def flask_db(*args: str) -> None:
         done = subprocess.run([str(BIN / "flask"), "--app", "wsgi", "db", *args], cwd=ROOT,
-                              env=app_environment(database, CLINIC_TIMEZONE=ZONE),
+                              env=app_environment(served_database, CLINIC_TIMEZONE=ZONE),
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
 
     flask_db("upgrade", "0008_intake")
-    engine = create_engine(database.url)
+    engine = create_engine(served_database.url)
     now = datetime.now(UTC)
     try:
         submission = Table("submission", MetaData(), autoload_with=engine)
@@ -568,7 +550,7 @@ def test_a_database_upgraded_from_before_the_dashboard_is_counted_by_the_migrati
         engine.dispose()
     flask_db("upgrade")
 
-    application = create_app({"SQLALCHEMY_DATABASE_URI": database.url, "TESTING": True,
+    application = create_app({"SQLALCHEMY_DATABASE_URI": served_database.url, "TESTING": True,
                               "RATELIMIT_ENABLED": False, "SERVER_NAME": None,
                               "CLINIC_TIMEZONE": ZONE})
     try:
