@@ -152,3 +152,17 @@ def staff_log_in(page, email: str, password: str, totp_secret: str) -> None:
     page.fill("#code", totp.generate_otp(step))
     page.click("form:has(#code) button[type=submit]")
     page.wait_for_url("**/staff/")
+
+
+def no_sideways_scroll(page) -> bool:
+    """Nothing on the page is wider than the window (no scrolling sideways on a phone)."""
+    return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+
+
+def serious_violations(page) -> list[str]:
+    """What axe-core finds on the page at impact serious or critical, as "id: help"."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")]

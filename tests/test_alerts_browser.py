@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import ARTIFACTS, new_context, serve
+from browser_support import ARTIFACTS, new_context, no_sideways_scroll, serve
 from flow_helpers import changed, csrf_token, personas, walk
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,7 @@ def look(page, name: str, expected_heading: str) -> None:
     assert len(buttons) >= 4, buttons
     for button in buttons:  # full width of their box, big enough to hit
         assert button["height"] >= 44 and button["width"] >= button["boxWidth"] - 40, button
-    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    assert no_sideways_scroll(page)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"alerts-{name}.png"), full_page=True)
 

@@ -5,13 +5,19 @@ clean, no other host contacted, and a printout; screenshots in test-artifacts/sc
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from screener.extensions import db
 from screener.staff.seed import seed
 from screener.staff.seed_drafts import seed_drafts
 
-from browser_support import ARTIFACTS, new_context, serve, staff_log_in
+from browser_support import (
+    ARTIFACTS,
+    new_context,
+    no_sideways_scroll,
+    serious_violations,
+    serve,
+    staff_log_in,
+)
 from staff_helpers import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -41,12 +47,6 @@ def logged_in_dashboard(browser, server, width: int, height: int, javascript: bo
     return context, page
 
 
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize("size", list(WIDTHS))
 def test_the_dashboard_at_desktop_and_phone_width(browser, dashboard_site, size):
     width, height = WIDTHS[size]
@@ -68,7 +68,7 @@ def test_the_dashboard_at_desktop_and_phone_width(browser, dashboard_site, size)
     wide = page.evaluate("""[...document.querySelectorAll('body *')].filter(
         e => e.getBoundingClientRect().right > window.innerWidth + 1).map(
         e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)""")
-    assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), wide
+    assert no_sideways_scroll(page), wide
     assert serious_violations(page) == []
 
     page.get_by_label("Last 7 days").check()

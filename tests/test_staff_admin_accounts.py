@@ -430,17 +430,20 @@ def test_the_account_pages_in_chromium_at_desktop_and_phone_width(browser, tmp_p
     """At desktop and phone width: the list, adding an account (a mistake first,
     then the password shown once), an account's page and the conflict page; nothing scrolls
     sideways and axe finds nothing serious. Screenshots in test-artifacts/screenshots."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    from browser_support import ARTIFACTS, new_context, serve, staff_log_in
+    from browser_support import (
+        ARTIFACTS,
+        new_context,
+        no_sideways_scroll,
+        serious_violations,
+        serve,
+        staff_log_in,
+    )
 
     def check(page, name: str) -> None:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"staff-{name}.png"), full_page=True)
-        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"), name
-        violations = [f"{v['id']}: {v['help']}" for v in Axe().run(page).response["violations"]
-                      if v["impact"] in ("serious", "critical")]
-        assert violations == [], name
+        assert no_sideways_scroll(page), name
+        assert serious_violations(page) == [], name
 
     with serve(tmp_path) as server:
         boss = make_user(server.app, "boss@clinic.example", role="admin", totp=True)

@@ -5,12 +5,18 @@ clean; screenshots in test-artifacts/screenshots for a person to look at."""
 from __future__ import annotations
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from screener.extensions import db
 from screener.staff.seed import seed
 
-from browser_support import ARTIFACTS, new_context, serve, staff_log_in
+from browser_support import (
+    ARTIFACTS,
+    new_context,
+    no_sideways_scroll,
+    serious_violations,
+    serve,
+    staff_log_in,
+)
 from staff_helpers import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -41,16 +47,6 @@ def logged_in_page(browser, server, width: int, height: int):
     account = make_user(server.app, f"browser-{width}x{height}@clinic.example", totp=True)
     staff_log_in(page, account["email"], PASSWORD, account["totp_secret"])
     return context, page
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
-
-
-def serious_violations(page) -> list[str]:
-    results = Axe().run(page)
-    return [f"{v['id']}: {v['help']}" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
 
 
 @pytest.mark.parametrize("size", list(WIDTHS))

@@ -12,14 +12,20 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from sqlalchemy import select, update
 
 from screener.extensions import db
 from screener.models import OPEN_STATUSES, ContactAttempt, Submission, User
 from screener.staff.seed import seed as demo_seed
 
-from browser_support import ARTIFACTS, new_context, serve, staff_log_in
+from browser_support import (
+    ARTIFACTS,
+    new_context,
+    no_sideways_scroll,
+    serious_violations,
+    serve,
+    staff_log_in,
+)
 from flow_helpers import csrf_token, personas
 from staff_helpers import (
     PASSWORD,
@@ -586,10 +592,9 @@ def test_bulk_assign_in_chromium_at_desktop_and_phone_width(browser, bulk_site, 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     def looks_right(shot: str) -> None:
-        assert page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+        assert no_sideways_scroll(page)
         if javascript:  # axe-core runs in the page
-            found = Axe().run(page).response["violations"]
-            assert [v["id"] for v in found if v["impact"] in ("serious", "critical")] == []
+            assert serious_violations(page) == []
         page.screenshot(path=str(ARTIFACTS / f"staff-bulk-{shot}-{name}.png"), full_page=True)
 
     page.goto("/staff/?view=unassigned")
