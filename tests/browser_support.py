@@ -154,9 +154,25 @@ def staff_log_in(page, email: str, password: str, totp_secret: str) -> None:
     page.wait_for_url("**/staff/")
 
 
+_WIDER_THAN_THE_WINDOW = """() => [...document.querySelectorAll("body *")]
+    .filter(element => element.getBoundingClientRect().right > window.innerWidth + 0.5)
+    .slice(0, 12)
+    .map(element => `${element.tagName.toLowerCase()}.${element.className} ends at ` +
+                    `${Math.round(element.getBoundingClientRect().right)} px`)"""
+
+
 def no_sideways_scroll(page) -> bool:
-    """Nothing on the page is wider than the window (no scrolling sideways on a phone)."""
-    return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    """Nothing on the page is wider than the window (no scrolling sideways on a phone).
+
+    Measured once the page has loaded (its stylesheets applied) and has drawn a frame, so a
+    busy machine cannot catch a page half-built; what sticks out is printed with a failure."""
+    page.wait_for_load_state("load")
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))")
+    if page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"):
+        return True
+    print(f"wider than the window at {page.url}:", *page.evaluate(_WIDER_THAN_THE_WINDOW),
+          sep="\n  ")
+    return False
 
 
 def serious_violations(page) -> list[str]:

@@ -12,6 +12,7 @@ import email
 import json
 import logging
 import os
+import re
 import signal
 import ssl
 import subprocess
@@ -259,11 +260,16 @@ def test_nothing_about_the_person_on_the_wire_in_the_outbox_or_its_log_lines(
         json.dumps(headers).encode() + body for headers, body in webhook.calls)
     table = repr(alerts + rows).encode()
     logs = caplog.text.encode()
-    never = {CANARY, CANARY.lower(), "7731", answers["last_name"], *flag_ids, "URG-", "988",
+    never = {CANARY, CANARY.lower(), "5550177731", answers["last_name"], *flag_ids, "URG-",
              "suicid", "killing", "PHQ", "phq9", "blood pressure", "depress", "score",
              "flag", *answers.get("reasons", [])}
+    # Numbers are looked for as whole numbers: a message id, a signature or a clock reading
+    # may hold "988" among its digits by chance (CI once found it in a random hex id).
+    numbers = ("988", "7731")
     for place, data in (("wire", wire), ("outbox table", table), ("log lines", logs)):
         found = [word for word in never if word.lower().encode() in data.lower()]
+        found += [number for number in numbers
+                  if re.search(rb"(?<![0-9A-Za-z])" + number.encode() + rb"(?![0-9A-Za-z])", data)]
         assert found == [], f"{found} in the {place}"
     assert b"alert message" in logs  # the worker did log its work
 
