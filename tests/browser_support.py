@@ -164,11 +164,15 @@ _WIDER_THAN_THE_WINDOW = """() => [...document.querySelectorAll("body *")]
 def no_sideways_scroll(page) -> bool:
     """Nothing on the page is wider than the window (no scrolling sideways on a phone).
 
-    Measured once the page has loaded (its stylesheets applied) and has drawn a frame, so a
-    busy machine cannot catch a page half-built; what sticks out is printed with a failure."""
+    Measured once the page has loaded (its stylesheets applied), and again a moment later
+    before saying no, so a busy machine cannot catch a page half-built; what sticks out is
+    printed with a failure. (No timers in the page: they never run with JavaScript off.)"""
     page.wait_for_load_state("load")
-    page.evaluate("() => new Promise(done => requestAnimationFrame(() => setTimeout(done, 0)))")
-    if page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth"):
+    fits = "document.scrollingElement.scrollWidth <= window.innerWidth"
+    if page.evaluate(fits):
+        return True
+    page.wait_for_timeout(300)
+    if page.evaluate(fits):
         return True
     print(f"wider than the window at {page.url}:", *page.evaluate(_WIDER_THAN_THE_WINDOW),
           sep="\n  ")
