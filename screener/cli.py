@@ -28,7 +28,9 @@ from .staff.accounts import (
     password_problem,
     random_password,
     set_password,
+    temporary_password_expires_at,
 )
+from .staff.routes import staff_time
 
 rules_cli = AppGroup("rules", help="Read the rulebook and check a case by hand.")
 demo_cli = AppGroup("demo", help="Demo data for trying the application locally.")
@@ -132,6 +134,11 @@ def _account(email: str):
     return user
 
 
+def _works_until(user: User) -> str:
+    """When the temporary password stops working, in the clinic's time zone."""
+    return staff_time(temporary_password_expires_at(user))
+
+
 def _checked_password(password: str, email: str) -> str:
     problem = password_problem(password, email, current_app.config["CLINIC_NAME"])
     if problem:
@@ -154,6 +161,8 @@ def users_create(email: str, role: str) -> None:
     db.session.commit()
     click.echo(f"Created {role} account {user.email}.")
     click.echo(f"Temporary password (shown once; to be changed at first log-in): {password}")
+    click.echo(f"It works until {_works_until(user)}; after that, give a new one "
+               "(flask users set-password EMAIL --random).")
     if role == "admin":
         click.echo("Admins set up two-step verification (an authenticator app) at first log-in.")
 
@@ -170,6 +179,7 @@ def users_set_password(email: str, make_random: bool) -> None:
         audit.record("user_password_reset", detail=f"user {user.id}")
         set_password(user, password, must_change=True)
         click.echo(f"Temporary password (shown once): {password}")
+        click.echo(f"It works until {_works_until(user)}.")
         return
     password = _checked_password(
         click.prompt("New password", hide_input=True, confirmation_prompt=True), user.email)

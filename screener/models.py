@@ -194,6 +194,9 @@ class User(UserMixin, db.Model):
     totp_pending_secret: Mapped[str | None] = mapped_column(String(64))  # until confirmed
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is usable once
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When an admin or `flask users` issued the temporary password (must_change_password): it
+    # stops working TEMPORARY_PASSWORD_HOURS later. None once the person chose their own.
+    temporary_password_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

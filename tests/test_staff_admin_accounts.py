@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import MetaData, Table, create_engine, select
+from test_migrations import flask_db
 
 from screener.extensions import db
 from screener.models import AuditEvent, RecoveryCode, User
@@ -342,7 +343,7 @@ def test_two_admins_at_once_nothing_is_silently_overwritten(app, admin, clock):
     late = post_action(deputy_client, nurse["id"], "reset-password", deputy_read)
     assert late.status_code == 409
     assert "Not done: the account changed meanwhile" in late.text
-    assert "Temporary: to be changed at the next log-in" in late.text  # the state now
+    assert "Temporary password, expires" in late.text  # the state now
     with app.app_context():
         assert accounts.password_matches(db.session.get(User, nurse["id"]).password_hash,
                                          password)
@@ -418,6 +419,153 @@ def test_audit_rows_of_account_changes_name_the_account_never_a_secret(app, admi
         assert secret not in text
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 0, result.output
+
+
+# --- temporary passwords expire ---------------------------------------------------------------
+
+EXPIRED = "This temporary password has expired. Ask an admin for a new one."
+
+
+def clinic_time(moment: datetime, zone: str = "America/Chicago") -> str:
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def choose_own_password(client, temporary: str):
+    token = page_token(client, "/staff/account/password")
+    return client.post("/staff/account/password", data={
+        "csrf_token": token, "current_password": temporary, "new_password": NEW_PASSWORD,
+        "confirm_password": NEW_PASSWORD})
+
+
+def test_a_temporary_password_stops_working_72_hours_after_it_was_issued(app, admin, clock):
+    app.config["CLINIC_TIMEZONE"] = "America/Chicago"
+    boss, client = admin
+    response = create(client, "new.nurse@clinic.example")
+    password = shown_password(response)
+    until = clinic_time(clock.now + timedelta(hours=72))
+    assert f"It works until {until} (72 hours from now)" in response.text
+    with app.app_context():
+        made = db.session.scalar(select(User).where(User.email == "new.nurse@clinic.example"))
+    assert f"Active, temporary password, expires {until}" in client.get("/staff/admin/users").text
+    assert f"Temporary password, expires {until}" in client.get(
+        f"/staff/admin/users/{made.id}").text
+    # A minute before: the password still logs in (the next step is two-step set-up).
+    clock.advance(hours=72, minutes=-1)
+    assert post_login(app.test_client(), made.email, password).headers["Location"] == (
+        "/staff/login/two-step-setup")
+    # At 72 hours: refused, with a message only the right password gets.
+    clock.advance(minutes=1)
+    stranger = app.test_client()
+    refused = post_login(stranger, made.email, password)
+    assert refused.status_code == 200 and EXPIRED in refused.text
+    assert 'class="error-summary"' in refused.text and password not in refused.text
+    assert stranger.get("/staff/login/two-step-setup").headers["Location"] == "/staff/login"
+    for email, guess in ((made.email, "not the password"), ("nobody@clinic.example", password)):
+        other = post_login(app.test_client(), email, guess)
+        assert other.status_code == 200 and EXPIRED not in other.text
+        assert "The email address or password is not right." in other.text
+    assert ("login_failed", made.id, "temporary password expired", "refused") in audit_rows(app)
+    # The admin sees it has expired, and resets it: a new one, for 72 hours from now.
+    client = log_in(app, boss)  # their session of three days ago has ended too
+    listing = client.get("/staff/admin/users").text
+    assert "Active, temporary password expired" in listing
+    assert f"expires {until}" not in listing
+    assert "Temporary password expired" in client.get(f"/staff/admin/users/{made.id}").text
+    reset = post_action(client, made.id, "reset-password")
+    second = shown_password(reset)
+    assert f"It works until {clinic_time(clock.now + timedelta(hours=72))}" in reset.text
+    assert post_login(app.test_client(), made.email, password).status_code == 200  # the old
+    # At 71 hours it still logs in; the person's own password, chosen then, never expires.
+    clock.advance(hours=71)
+    nurse = log_in(app, {"email": made.email, "password": second})
+    assert choose_own_password(nurse, second).status_code == 303
+    assert user(app, made.id).temporary_password_issued_at is None
+    client = log_in(app, boss)
+    assert "Chosen by the person" in client.get(f"/staff/admin/users/{made.id}").text
+    clock.advance(hours=100)
+    assert post_login(app.test_client(), made.email, NEW_PASSWORD).headers["Location"] == (
+        "/staff/login/code")
+
+
+def test_the_hours_a_temporary_password_works_are_configurable(app, admin, clock):
+    app.config["TEMPORARY_PASSWORD_HOURS"] = 4
+    _, client = admin
+    response = create(client, "nurse@clinic.example")
+    password = shown_password(response)
+    assert f"It works until {clinic_time(clock.now + timedelta(hours=4), 'UTC')}" in (
+        response.text)
+    clock.advance(hours=4)
+    assert EXPIRED in post_login(app.test_client(), "nurse@clinic.example", password).text
+
+
+def test_flask_users_gives_temporary_passwords_the_same_expiry(app, clock):
+    app.config["CLINIC_TIMEZONE"] = "America/Chicago"
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["users", "create", "nurse@clinic.example"])
+    assert made.exit_code == 0, made.output
+    first = re.search(r"Temporary password \([^)]*\): (\S+)", made.output).group(1)
+    assert f"It works until {clinic_time(clock.now + timedelta(hours=72))}" in made.output
+    clock.advance(hours=72)
+    assert EXPIRED in post_login(app.test_client(), "nurse@clinic.example", first).text
+    again = runner.invoke(args=["users", "set-password", "nurse@clinic.example", "--random"])
+    assert again.exit_code == 0, again.output
+    second = re.search(r"Temporary password \([^)]*\): (\S+)", again.output).group(1)
+    assert f"It works until {clinic_time(clock.now + timedelta(hours=72))}" in again.output
+    assert post_login(app.test_client(), "nurse@clinic.example", second).status_code == 303
+    clock.advance(hours=72)
+    assert EXPIRED in post_login(app.test_client(), "nurse@clinic.example", second).text
+    # A password set with the prompt is the person's own: no expiry.
+    chosen = runner.invoke(args=["users", "set-password", "nurse@clinic.example"],
+                           input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    assert chosen.exit_code == 0, chosen.output
+    with app.app_context():
+        found = db.session.scalar(select(User).where(User.email == "nurse@clinic.example"))
+        assert (found.must_change_password, found.temporary_password_issued_at) == (False, None)
+    clock.advance(hours=1000)
+    assert post_login(app.test_client(), "nurse@clinic.example", NEW_PASSWORD).status_code == 303
+
+
+@pytest.mark.server
+def test_the_migration_dates_the_temporary_passwords_of_a_database_with_accounts(
+        served_database):
+    """0011 on a database with accounts: a temporary password from before counts as issued at
+    the upgrade (it works TEMPORARY_PASSWORD_HOURS more); a chosen one has none. Downgrading
+    keeps the accounts."""
+    def migrate(*args: str) -> None:
+        done = flask_db(served_database, *args)
+        assert done.returncode == 0, done.stderr
+
+    migrate("upgrade", "0010_dashboard_counted")
+    engine = create_engine(served_database.url)
+    try:
+        table = Table("user_account", MetaData(), autoload_with=engine)
+        assert "temporary_password_issued_at" not in table.c
+        common = {"role": "staff", "active": True, "session_version": 1, "is_demo": False,
+                  "password_hash": "x", "created_at": datetime.now(UTC)}
+        with engine.begin() as connection:
+            connection.execute(table.insert(), [
+                {**common, "email": "temporary@clinic.example", "must_change_password": True},
+                {**common, "email": "own@clinic.example", "must_change_password": False}])
+        before = datetime.now(UTC)
+        migrate("upgrade")
+        after = datetime.now(UTC)
+        table = Table("user_account", MetaData(), autoload_with=engine)
+        with engine.connect() as connection:
+            found = dict(connection.execute(select(
+                table.c.email, table.c.temporary_password_issued_at)).all())
+        issued = found["temporary@clinic.example"]
+        issued = issued if issued.tzinfo else issued.replace(tzinfo=UTC)  # SQLite: no zone
+        assert before - timedelta(seconds=1) <= issued <= after
+        assert found["own@clinic.example"] is None
+        migrate("downgrade", "0010_dashboard_counted")
+        table = Table("user_account", MetaData(), autoload_with=engine)
+        assert "temporary_password_issued_at" not in table.c
+        with engine.connect() as connection:
+            assert sorted(connection.execute(select(table.c.email)).scalars()) == [
+                "own@clinic.example", "temporary@clinic.example"]
+        migrate("upgrade")
+    finally:
+        engine.dispose()
 
 
 # --- in Chromium ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import types
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import limits.storage.memory
 import pytest
@@ -16,7 +16,7 @@ from screener import create_app
 from screener.app import ConfigurationError
 from screener.extensions import db
 from screener.models import AuditEvent, RecoveryCode, User
-from screener.staff import accounts
+from screener.staff import accounts, auth
 from screener.startup import refuse_demo_accounts
 
 from conftest import make_app
@@ -582,6 +582,42 @@ def test_wrong_log_in_passwords_count_against_the_password_change_too(limited_ap
         assert post_login(limited_app.test_client(), account["email"], "wrong password",
                           REMOTE_ADDR=f"10.0.5.{i}").status_code == 200
     assert change_password(client, PASSWORD).status_code == 429
+
+
+def test_an_expired_temporary_password_counts_as_a_failed_attempt(limited_app, limiter_clock):
+    """Issue 21: refused like a wrong password (audited, counted), after the same one check."""
+    account = make_user(limited_app, must_change_password=True,
+                        temporary_password_issued_at=datetime.now(UTC) - timedelta(hours=73))
+    for i in range(5):
+        response = post_login(limited_app.test_client(), account["email"], PASSWORD,
+                              REMOTE_ADDR=f"10.0.6.{i}")
+        assert response.status_code == 200
+        assert "This temporary password has expired. Ask an admin for a new one." in (
+            response.text)
+    assert post_login(limited_app.test_client(), account["email"], PASSWORD,
+                      REMOTE_ADDR="10.0.6.9").status_code == 429
+    assert audit_actions(limited_app, user_id=account["id"]) == ["login_failed"] * 5
+
+
+def test_an_expired_temporary_password_costs_one_check_like_any_log_in(app, monkeypatch):
+    account = make_user(app, must_change_password=True,
+                        temporary_password_issued_at=datetime.now(UTC) - timedelta(hours=73))
+    calls = []
+    real = accounts.hasher
+
+    class CountingHasher:
+        def verify(self, *args):
+            calls.append(1)
+            return real.verify(*args)
+
+        def check_needs_rehash(self, *args):
+            return real.check_needs_rehash(*args)
+
+    monkeypatch.setattr(accounts, "hasher", CountingHasher())
+    monkeypatch.setattr(auth, "hasher", CountingHasher())
+    for email in (account["email"], "nobody@clinic.example"):
+        post_login(app.test_client(), email, PASSWORD)
+    assert calls == [1, 1]
 
 
 # --- production ------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ DEFAULTS: dict[str, Any] = {
     "STAFF_CLOCK": utcnow,  # tests replace it to move time
     "STAFF_IDLE_MINUTES": int(os.environ.get("STAFF_IDLE_MINUTES", "30")),
     "STAFF_SESSION_HOURS": int(os.environ.get("STAFF_SESSION_HOURS", "12")),
+    # A temporary password (a new account, a reset) stops working this long after it was issued.
+    "TEMPORARY_PASSWORD_HOURS": int(os.environ.get("TEMPORARY_PASSWORD_HOURS", "72")),
     "STAFF_LOGIN_LIMIT_PER_ADDRESS": os.environ.get("STAFF_LOGIN_LIMIT_PER_ADDRESS",
                                                     "10 per minute"),
     # Failed attempts only: at most 20 an hour, far below the 100 of ASVS 4 2.2.1.

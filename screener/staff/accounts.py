@@ -8,6 +8,10 @@ is one conditional UPDATE that only applies if the account is still in that stat
 acting at once never silently overwrite each other. Removing an admin (demoting or disabling one)
 also requires another active admin to remain, checked in the same statement (and, on
 PostgreSQL, after locking the admin rows, so two admins cannot demote each other at once).
+
+A temporary password (`must_change_password`) stops working TEMPORARY_PASSWORD_HOURS after it
+was issued (`temporary_password_issued_at`, set with it and cleared when the person chooses their
+own); the log-in refuses it then (screener/staff/login.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -116,6 +121,24 @@ def random_password() -> str:
     return "-".join(groups)
 
 
+def _now() -> datetime:
+    return current_app.config["STAFF_CLOCK"]()
+
+
+def temporary_password_expires_at(user: User) -> datetime | None:
+    """When the account's temporary password stops working; None when it has none (or one
+    from before its time was stored, which the migration dates)."""
+    if not user.must_change_password or user.temporary_password_issued_at is None:
+        return None
+    hours = current_app.config["TEMPORARY_PASSWORD_HOURS"]
+    return user.temporary_password_issued_at + timedelta(hours=hours)
+
+
+def temporary_password_expired(user: User) -> bool:
+    expires_at = temporary_password_expires_at(user)
+    return expires_at is not None and _now() >= expires_at
+
+
 def end_sessions(user: User) -> None:
     """Every session of this user ends at its next request."""
     user.session_version = (user.session_version or 0) + 1
@@ -130,7 +153,8 @@ def create_user(email: str, role: str, password: str, must_change: bool = True) 
     if find_user(email) is not None:
         raise DuplicateAccount(f"an account for {email} already exists")
     user = User(email=email, role=role, password_hash=hash_password(password),
-                must_change_password=must_change, active=True, session_version=1)
+                must_change_password=must_change, active=True, session_version=1,
+                temporary_password_issued_at=_now() if must_change else None)
     db.session.add(user)
     try:
         db.session.flush()  # the caller commits it with its audit row
@@ -141,9 +165,11 @@ def create_user(email: str, role: str, password: str, must_change: bool = True) 
 
 
 def set_password(user: User, password: str, must_change: bool = False) -> None:
-    """A new password; every existing session of the user ends."""
+    """A new password; every existing session of the user ends. A temporary one
+    (`must_change`) works for TEMPORARY_PASSWORD_HOURS from now."""
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
+    user.temporary_password_issued_at = _now() if must_change else None
     end_sessions(user)
     db.session.commit()
 
@@ -170,6 +196,7 @@ def ensure_demo_account(password: str) -> tuple[str, str]:
     user.active = True
     user.is_demo = True
     user.must_change_password = False
+    user.temporary_password_issued_at = None
     db.session.commit()
     return DEMO_EMAIL, password
 
@@ -254,11 +281,13 @@ def enable_account(user: User, seen: str) -> None:
 
 
 def reset_password(user: User, seen: str) -> str:
-    """A new temporary password (returned to be shown once), changed at the next log-in; every
-    session of the account ends."""
+    """A new temporary password (returned to be shown once), changed at the next log-in and
+    working for TEMPORARY_PASSWORD_HOURS; every session of the account ends."""
     password = random_password()
     change_account(user, seen, {"password_hash": hash_password(password),
-                                "must_change_password": True, **_next_session_version()})
+                                "must_change_password": True,
+                                "temporary_password_issued_at": _now(),
+                                **_next_session_version()})
     return password
 
 

@@ -7,7 +7,9 @@ carries the account's state as the admin saw it (`account_state`): when the acco
 meanwhile, nothing is done and the admin sees its state now. An admin cannot demote, disable or
 reset their own account here (their own password and codes are on "Your account"), and the last
 active admin cannot be demoted or disabled. Every change is in the audit log, with the account's
-id and never a password. `flask users` stays for the first admin and for scripts.
+id and never a password. `flask users` stays for the first admin and for scripts. A temporary
+password works for TEMPORARY_PASSWORD_HOURS: its page says until when, and the list and the
+account's page say when it expires or that it has (then the admin resets it).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from .accounts import (
     random_password,
     reset_password,
     reset_second_factor,
+    temporary_password_expired,
+    temporary_password_expires_at,
 )
 from .forms import EmptyForm
 
@@ -87,7 +91,9 @@ ACTIONS = {
 
 @bp.app_context_processor
 def _admin_labels() -> dict:
-    return {"role_label": role_label}
+    return {"role_label": role_label,
+            "temporary_password_expires_at": temporary_password_expires_at,
+            "temporary_password_expired": temporary_password_expired}
 
 
 def _shown_once(template: str, **context):

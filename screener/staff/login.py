@@ -25,7 +25,13 @@ from limits.strategies import FixedWindowRateLimiter, RateLimiter
 
 from ..extensions import db, limiter
 from . import audit, bp
-from .accounts import normalise_email, password_matches, password_problem, set_password
+from .accounts import (
+    normalise_email,
+    password_matches,
+    password_problem,
+    set_password,
+    temporary_password_expired,
+)
 from .auth import (
     authenticate,
     begin_second_factor,
@@ -161,6 +167,13 @@ def _attempt_login(form: LoginForm):
     if not accepted:
         login_failed(user, "wrong password or disabled" if user else "unknown account")
         message = gettext("The email address or password is not right.")
+        return render_template("staff/login.html", form=form, message=message)
+    if temporary_password_expired(user):
+        # Only the right password gets here, so this says no more about the account than a
+        # log-in would; it stays a failed attempt (counted, audited). A re-hash is not kept.
+        db.session.rollback()
+        login_failed(user, "temporary password expired")
+        message = gettext("This temporary password has expired. Ask an admin for a new one.")
         return render_template("staff/login.html", form=form, message=message)
     attempt.give_back()
     target = safe_next(form.next.data) or url_for("staff.queue")
