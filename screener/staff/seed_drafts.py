@@ -85,17 +85,22 @@ def seed_drafts(count: int, seed_value: int | None = None, days: int = 365) -> s
 
 
 def _acknowledgements(rng: random.Random, subs: list[Any], now: datetime) -> int:
-    """Urgent alerts acknowledged after minutes (a median of about 20)."""
-    made = 0
+    """Urgent alerts acknowledged after minutes (a median of about 20); each acknowledged case
+    moves below the unacknowledged ones in the queue, as acknowledging it in the app does."""
+    acknowledged = []
     for sub in subs:
         seconds = int(rng.lognormvariate(3.0, 0.8) * 60)
         if sub.urgent and sub.created_at + timedelta(seconds=seconds) < now:
             db.session.add(Alert(submission_id=sub.id, reference=sub.reference, kind="urgent",
                                  created_at=sub.created_at, response_seconds=seconds,
                                  acknowledged_at=sub.created_at + timedelta(seconds=seconds)))
-            made += 1
+            acknowledged.append(sub.id)
+    for start in range(0, len(acknowledged), BATCH):
+        db.session.execute(update(Submission).where(Submission.id.in_(
+            acknowledged[start:start + BATCH])).values(queue_rank=Submission.severity_rank + 1),
+            execution_options={"synchronize_session": False})
     db.session.commit()
-    return made
+    return len(acknowledged)
 
 
 def _refresh_statistics() -> None:
