@@ -10,18 +10,25 @@
 Audit rows are kept (they hold no answers; HIPAA asks for six years of them) and still name the
 reference of a deleted submission. Everything happens in one transaction with its audit row, so
 a purge that fails half-way deletes nothing; running it twice deletes nothing the second time.
+
+The dashboard's day counts are brought up to date first (their own transaction), so the days of
+what is deleted are counted while it is still there: the clinic's history of arrivals and
+drop-offs outlives the drafts themselves (counts only, no person).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import Select, delete, func, select
 
 from .extensions import db
 from .models import ContactAttempt, Draft, Note, Submission, utcnow
 from .staff import audit
+from .staff.dashboard_data import refresh_days
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,7 @@ def purge(older_than_days: int, submissions: bool = False, dry_run: bool = False
             if submissions else 0,
             _count(select(func.count()).select_from(Note)
                    .where(Note.submission_id.in_(old_submissions))) if submissions else 0)
+    refresh_days(ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
     counts = [_deleted(delete(Draft).where(expired)), _deleted(delete(Draft).where(sent)), 0, 0]
     if submissions:
         counts[3] = _deleted(delete(Note).where(Note.submission_id.in_(old_submissions)))
