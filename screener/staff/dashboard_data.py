@@ -551,7 +551,7 @@ class Times:
 @dataclass
 class ResponseTimes:
     urgent: list[Times] = field(default_factory=list)  # arrival -> acknowledgement
-    everyone: list[Times] = field(default_factory=list)  # arrival -> first status change
+    everyone: list[Times] = field(default_factory=list)  # arrival -> first contact-log entry
     urgent_all: Times = Times()
     everyone_all: Times = Times()
     # urgent pre-screens of the period not yet acknowledged
