@@ -79,18 +79,44 @@ def queue_alerts(submission: Submission) -> Alert | None:
     if not submission.urgent and not config["ALERT_EVERY_SUBMISSION"]:
         return None
     arrival = submission.created_at or config["ALERT_CLOCK"]()
-    escalate_at = None
-    if submission.urgent:
-        hours = clinic_hours(config)
-        closed = hours is not None and not hours.is_open(arrival)
-        escalate_at = arrival if closed else arrival + timedelta(
-            minutes=config["ALERT_ESCALATE_AFTER_MINUTES"])
     alert = Alert(submission_id=submission.id, reference=submission.reference,
                   kind="urgent" if submission.urgent else "submission", created_at=arrival,
-                  escalate_at=escalate_at)
+                  escalate_at=_escalation_time(arrival) if submission.urgent else None)
     db.session.add(alert)
     _queue_messages(alert, "alert", arrival)
     return alert
+
+
+def _escalation_time(start: datetime) -> datetime:
+    """When an urgent alert from `start` goes to the escalation list: after
+    ALERT_ESCALATE_AFTER_MINUTES, or at once while the clinic is closed (CLINIC_HOURS)."""
+    config = current_app.config
+    hours = clinic_hours(config)
+    if hours is not None and not hours.is_open(start):
+        return start
+    return start + timedelta(minutes=config["ALERT_ESCALATE_AFTER_MINUTES"])
+
+
+def queue_urgent_alert(submission: Submission, now: datetime) -> tuple[Alert, bool]:
+    """A re-evaluation found `submission` urgent: its urgent alert, and whether it was queued
+    now. Once per submission (one alert row each): an urgent alert it had already (sent,
+    escalating or acknowledged) stands. Otherwise a new urgent alert, or its notice of an
+    ordinary submission (ALERT_EVERY_SUBMISSION) made one, counted from `now` (when the case
+    became urgent): sent, escalated and acknowledged as a new urgent submission's. Added to the
+    session: the caller commits it with the new result, so neither is stored without the
+    other."""
+    alert = alert_for(submission.id)
+    if alert is not None and alert.kind == "urgent":
+        return alert, False
+    if alert is None:
+        alert = Alert(submission_id=submission.id, reference=submission.reference)
+        db.session.add(alert)
+    # A notice nobody needed to acknowledge is no acknowledgement of an urgent case.
+    alert.kind, alert.created_at, alert.escalate_at = "urgent", now, _escalation_time(now)
+    alert.escalated_at = alert.acknowledged_at = alert.acknowledged_by = None
+    alert.response_seconds = None
+    _queue_messages(alert, "alert", now)
+    return alert, True
 
 
 def queue_test_alert(now: datetime) -> Alert:

@@ -11,10 +11,13 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, NamedTuple
 
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import Date, String, and_, cast, false, literal, null, or_, select, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..alerts.outbox import queue_urgent_alert
 from ..extensions import db
 from ..models import QUEUE_SCORES, STATUSES, AuditEvent, ContactAttempt, Note, Submission, User
 from ..questionnaire import N_, QUESTIONNAIRE, QUESTIONS, Answers, is_asked
@@ -445,22 +448,33 @@ def fingerprint(result: Result) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-def save_reevaluation(submission: Submission, user: User, result: Result) -> None:
-    """Replace the stored result (the answers never change); audit-logged."""
+def save_reevaluation(submission: Submission, user: User, result: Result) -> bool:
+    """Replace the stored result (the answers never change); audit-logged. An urgent result
+    alerts a person (docs/alerts.md): the case's urgent alert, if it had none yet, is saved in
+    the same transaction; one someone acknowledged stands, as they have the case in hand.
+    False, and nothing saved, when someone saved the submission meanwhile."""
     shell = SimpleNamespace(id=submission.draft_id, answers=submission.answers,
                             language=submission.language)
     fresh = build_submission(shell, result)  # the one mapping from a result to columns
     before = (submission.rulebook_version, submission.flag_count)
-    for column in RESULT_COLUMNS:
-        setattr(submission, column, getattr(fresh, column))
-    acknowledged = submission.queue_rank == 1
-    submission.queue_rank = fresh.queue_rank
-    if acknowledged and fresh.urgent:  # still urgent: someone has it in hand already
-        submission.acknowledged()
-    audit.record("re_evaluate_saved", user.id, submission.id,
-                 f"rulebook {before[0]} -> {fresh.rulebook_version}; "
-                 f"flags {before[1]} -> {fresh.flag_count}")
-    db.session.commit()
+    try:
+        for column in RESULT_COLUMNS:
+            setattr(submission, column, getattr(fresh, column))
+        submission.queue_rank = fresh.queue_rank
+        alerted = ""
+        if fresh.urgent:
+            alert, queued = queue_urgent_alert(submission, current_app.config["ALERT_CLOCK"]())
+            if alert.acknowledged_at is not None:
+                submission.acknowledged()
+            alerted = "; urgent alert queued" if queued else ""
+        audit.record("re_evaluate_saved", user.id, submission.id,
+                     f"rulebook {before[0]} -> {fresh.rulebook_version}; "
+                     f"flags {before[1]} -> {fresh.flag_count}{alerted}")
+        db.session.commit()  # UPDATE ... WHERE version = the version read (version_id_col)
+    except (StaleDataError, IntegrityError):  # another save first (alert.submission_id UNIQUE)
+        db.session.rollback()
+        return False
+    return True
 
 
 def status_label(status: str) -> str:

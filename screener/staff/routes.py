@@ -293,9 +293,10 @@ def reevaluate_view(reference: str):
     stale = False
     if request.method == "POST" and form.validate():
         if form.fingerprint.data == check.fingerprint and check.changes:
-            save_reevaluation(sub, current_user._get_current_object(), check.result)
-            flash(gettext("The new result is saved."))
-            return redirect(url_for("staff.submission", reference=sub.reference), code=303)
+            if save_reevaluation(sub, current_user._get_current_object(), check.result):
+                flash(gettext("The new result is saved."))
+                return redirect(url_for("staff.submission", reference=sub.reference), code=303)
+            check = reevaluate(sub, _settings())  # someone saved it meanwhile: compare again
         stale = True
     page = render_template("staff/reevaluate.html", sub=sub, check=check, stale=stale,
                            current_rulebook=RULEBOOK_VERSION)
