@@ -160,14 +160,21 @@ def test_the_canary_is_in_no_log_url_or_cookie_and_on_no_other_browsers_page(ser
     queue = staff.get("/staff/")
     found = staff.post("/staff/", [("csrf_token", queue.token()), ("q", CANARY + "first_name")])
     assert found.status == 200
-    for link in sorted(set(re.findall(r'href="(/staff/submissions/[0-9A-Z]+)"', found.body))):
+    links = sorted(set(re.findall(r'href="(/staff/submissions/[0-9A-Z]+)"', found.body)))
+    for link in links:
         assert CANARY in staff.get(link).body  # staff see it, on staff pages
 
     secrets_ = [CANARY.lower(), code, code.replace("-", ""), PASSWORD]
     urls = every_url_and_cookie(person) + every_url_and_cookie(staff)
     assert not [u for u in urls if any(s.lower() in u.lower() for s in secrets_)]
     assert CANARY.lower() not in repr(session_of(person, SECRET_KEY)).lower()
-    time.sleep(0.3)  # the access log is written after each response
+    # A worker writes a request's access log line after its response has gone: wait for the
+    # last lines of this test (a fixed 0.3 s was a race on a busy machine).
+    lines = ['"POST /staff/ HTTP/1.1" 200', *(f'"GET {link} HTTP/1.1" 200' for link in links)]
+    written_by = time.monotonic() + 15
+    while (not all(line in served.server.access_log.read_text() for line in lines)
+           and time.monotonic() < written_by):
+        time.sleep(0.1)
     logs = served.logs().lower()
     assert not [s for s in secrets_ if s.lower() in logs]
     assert '"POST /staff/ HTTP/1.1" 200' in served.server.access_log.read_text()
