@@ -11,9 +11,10 @@ from __future__ import annotations
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
@@ -141,32 +142,96 @@ class Pick:
             return None
 
 
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    """The ticked cases by what happened to them: changed (both changes, or nothing was left
+    to change), refused because someone changed the case since the page was drawn, or refused
+    because the chosen colleague's account was disabled meanwhile. A case is in one list."""
+
+    changed: list[str]
+    refused: list[str]
+    owner_disabled: list[str]
+
+
 def bulk_change(picks: list[Pick], user: User, status: str | None, owner: int | None,
-                change_owner: bool) -> tuple[list[str], list[str]]:
+                change_owner: bool) -> BulkResult:
     """Apply a status and/or an owner (an account id, or None: nobody) to each ticked case,
-    each with the conflict check and the audit record of a single change. Returns (changed,
-    refused) references."""
-    changed, refused = [], []
+    each with the conflict check and the audit records of a single change. Each case gets
+    every change chosen or none: one conditional UPDATE, committed with its audit rows."""
+    changed: list[str] = []
+    refused: list[str] = []
+    owner_disabled: list[str] = []
+    lists = {"changed": changed, "refused": refused, "owner_disabled": owner_disabled}
     for pick in picks:
-        sub = db.session.scalar(select(Submission).where(Submission.reference == pick.reference))
-        if sub is None:
-            continue
-        try:
-            if status:
-                change_status(sub, user, status, pick.version, pick.status)
-            if change_owner:
-                set_owner(sub, user, owner, pick.owner_id)
-        except (StatusConflict, OwnerConflict, ValueError):
-            # ValueError: the new owner's account was disabled meanwhile.
-            db.session.rollback()
-            refused.append(pick.reference)
-        else:
-            changed.append(pick.reference)
-    detail = f"{len(changed)} changed, {len(refused)} refused"
+        outcome = _change_case(pick, user, status, owner, change_owner)
+        if outcome:
+            lists[outcome].append(pick.reference)
+    detail = f"{len(changed)} changed, {len(refused) + len(owner_disabled)} refused"
+    if owner_disabled:
+        detail += f" ({len(owner_disabled)} as the new owner's account was disabled)"
     if status:
         detail += f"; status {status}"
     if change_owner:
         detail += f"; owner {owner or 'none'} (account id)"
     audit.record("bulk_change", user.id, detail=detail)
     db.session.commit()
-    return changed, refused
+    return BulkResult(changed, refused, owner_disabled)
+
+
+def _change_case(pick: Pick, user: User, status: str | None, owner: int | None,
+                 change_owner: bool) -> str | None:
+    """One ticked case: "changed", "refused", "owner_disabled", or None when there is no such
+    case. A status needs the case unchanged since the page (its version), an owner the owner
+    the page showed; the UPDATE itself checks that nothing changed since it was read and that
+    the new owner's account is active, so no part is saved without the other."""
+    sub = db.session.scalar(select(Submission).where(Submission.reference == pick.reference))
+    if sub is None:
+        return None
+    if (status and sub.version != pick.version) or (
+            change_owner and sub.owner_id != pick.owner_id):
+        return _bulk_refusal(sub, user, status)
+    values: dict[str, Any] = {}
+    if status and status != sub.status:
+        values["status"] = status
+    if change_owner and owner != sub.owner_id:
+        values["owner_id"] = owner
+    if not values:
+        return "changed"  # as chosen already
+    before = (sub.status, sub.owner_id)
+    row = update(Submission).where(Submission.id == sub.id, Submission.version == sub.version)
+    if "owner_id" in values and owner is not None:
+        row = row.where(_active_account(owner))
+    saved = db.session.execute(row.values(**values, version=Submission.version + 1),
+                               execution_options={"synchronize_session": False})
+    if saved.rowcount != 1:
+        db.session.rollback()
+        account = db.session.get(User, owner) if "owner_id" in values and owner else None
+        if account is not None and not account.active:
+            return "owner_disabled"
+        return _bulk_refusal(db.session.get(Submission, sub.id), user, status)
+    if "status" in values:
+        audit.record("status_change", user.id, sub.id, f"{before[0]} -> {status}")
+    if "owner_id" in values:
+        audit.record("owner_change", user.id, sub.id,
+                     f"owner {before[1] or 'none'} -> {owner or 'none'} (account ids)")
+    db.session.commit()
+    return "changed"
+
+
+def _active_account(user_id: int) -> Any:
+    """The UPDATE's condition that the account is active. On PostgreSQL its row is also locked
+    (FOR SHARE) until the commit: an account disabled at the same moment is disabled either
+    before (the case is not given) or after (as any case it owned)."""
+    return (select(User.id).where(User.id == user_id, User.active.is_(True))
+            .with_for_update(read=True).exists())
+
+
+def _bulk_refusal(sub: Submission, user: User, status: str | None) -> str:
+    """Someone changed the case since the page was drawn: a refused status is audit-logged as
+    a single one is (`status_conflict`)."""
+    if status:
+        db.session.refresh(sub)
+        audit.record("status_conflict", user.id, sub.id,
+                     f"wanted {status}, saved {sub.status}", outcome="refused")
+        db.session.commit()
+    return "refused"

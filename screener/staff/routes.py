@@ -262,12 +262,15 @@ def bulk():
     if choice not in OWNER_CHOICES and (owner := active_colleague(choice)) is None:
         return _bulk_assign_page(picks, status, back, gettext(
             "Choose a colleague from the list: that account is disabled or does not exist."))
-    changed, refused = bulk_change(picks, current_user._get_current_object(), status, owner,
-                                   choice != "keep")
-    flash(gettext("%(num)s changed.", num=len(changed)))
-    if refused:
+    done = bulk_change(picks, current_user._get_current_object(), status, owner,
+                       choice != "keep")
+    flash(gettext("%(num)s changed.", num=len(done.changed)))
+    if done.refused:
         flash(gettext("Not changed, because someone else changed them since: %(refs)s.",
-                      refs=", ".join(refused)))
+                      refs=", ".join(done.refused)))
+    if done.owner_disabled:
+        flash(gettext("Not changed, because the chosen colleague's account was disabled "
+                      "meanwhile: %(refs)s.", refs=", ".join(done.owner_disabled)))
     return redirect(back, code=303)
 
 
