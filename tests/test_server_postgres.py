@@ -63,7 +63,10 @@ pytestmark = [pytest.mark.server,
 SECRET_KEY = PRODUCTION_SECRET_KEY
 PASSWORD = "scale out pass phrase 42"
 CROWD = 6  # people at once in each fault scenario
-SCENARIO_SECONDS = 25
+# How long the crowd may take before a person gives up: a bound for a server that never
+# recovers, not a speed check (the killed-worker scenario took 22 s of the former 25 on a
+# loaded 2-core machine, load average 8).
+SCENARIO_SECONDS = 90
 
 
 @dataclass
@@ -411,7 +414,7 @@ def test_the_server_rides_out_a_database_outage_while_workers_are_killed(tmp_pat
                 wait_until_up(server.url, 20)
                 answered_after.append(time.monotonic() - back)
 
-            people = people_fill_in(database, (server,), outage, think=0.12, seconds=70)
+            people = people_fill_in(database, (server,), outage, think=0.12, seconds=150)
             assert server.process.poll() is None, "gunicorn's master stopped"
             assert len(killed) == OUTAGE_SECONDS // KILL_EVERY
             assert answered_during == [503]
