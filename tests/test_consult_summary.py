@@ -11,6 +11,7 @@ import io
 import re
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -91,13 +92,22 @@ def merged(base: str, donors: tuple[str, ...], **changes) -> dict:
     return answers
 
 
+def sixty_five_today() -> str:
+    """A date of birth that makes someone 65 on the day the tests run, with the 65th birthday
+    four to five months past: the age is worked out from the real date when the answers are
+    sent, and P19's fixed 1961-01-15 makes 66 from 15 January 2027."""
+    birthday = (date.today() - timedelta(days=120)).replace(day=1)
+    return birthday.replace(year=birthday.year - 65).isoformat()
+
+
 def heavy_answers() -> dict:
     """The heaviest realistic person: 65, a heart attack this year, on dialysis, glaucoma, an
     MAOI, a past attempt and thoughts of suicide now: 13 flags (one urgent) and six
     antidepressants, and a long answer to "tell us a little more"."""
     by_name = {p["persona"]: p["answers"] for p in personas()}
     return merged("P13", ("P03", "P11", "P15", "P09", "P27", "P19"),
-                  si_now="yes", bladder=by_name["P25"]["bladder"])
+                  si_now="yes", bladder=by_name["P25"]["bladder"],
+                  date_of_birth=sixty_five_today())
 
 
 def heaviest_answers() -> dict:
