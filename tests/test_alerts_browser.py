@@ -5,6 +5,8 @@ first heading fits the reason. Screenshots go to test-artifacts/screenshots/aler
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from browser_support import ARTIFACTS, new_context, no_sideways_scroll, serve
@@ -30,6 +32,13 @@ BUTTONS = """() => Array.from(document.querySelectorAll('a.crisis-button')).map(
 
 def suicide_answers() -> dict:
     return next(p["answers"] for p in personas() if "URG-SI-NOW" in p["expected_flags"])
+
+
+# Friday 11:00 and Saturday 21:00 in Chicago (standard time, UTC-6).
+OPEN_AND_CLOSED = {"open": datetime(2026, 12, 4, 17, 0, tzinfo=UTC),
+                   "closed": datetime(2026, 12, 6, 3, 0, tzinfo=UTC)}
+STATE_SAID = {"en": {"open": "It is open now", "closed": "It is closed now"},
+              "es": {"open": "Ahora está abierta", "closed": "Ahora está cerrada"}}
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +81,14 @@ def test_help_and_confirmation_at_390_px(browser, server, kind, language):
         person.post("/submit", data={"csrf_token": csrf_token(person.get("/check").text)})
         context.add_cookies([{"name": "session", "value": person.get_cookie("session").value,
                               "url": server.url}])
-        page.goto("/confirmation")
-        look(page, f"confirmation-{kind}-{language}",
-             FIRST_HEADING[(kind, language, "confirmation")])
+        # The confirmation says whether the clinic is open now: both ways, whatever the time
+        # of day the tests run (the real clock showed one of them, by chance).
+        for state, moment in OPEN_AND_CLOSED.items():
+            server.app.config["ALERT_CLOCK"] = lambda moment=moment: moment
+            page.goto("/confirmation")
+            assert STATE_SAID[language][state] in page.locator("main").inner_text()
+            look(page, f"confirmation-{kind}-{language}-{state}",
+                 FIRST_HEADING[(kind, language, "confirmation")])
         assert context.request_log.foreign() == []
     finally:
         context.close()
