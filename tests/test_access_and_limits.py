@@ -20,6 +20,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pyotp
@@ -265,6 +266,15 @@ def at_once(count: int, prepare, attempt) -> list:
         return list(pool.map(run, range(count)))
 
 
+def wrong_code(secret: str) -> str:
+    """A code that is not the account's for any step of the next and last minute and a half: a
+    fixed "000000" is the right code about once in 330,000 tries (three steps are accepted)."""
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(datetime.now(UTC))
+    near = {totp.generate_otp(step + offset) for offset in range(-3, 4)}
+    return next(code for code in (f"{n:06d}" for n in range(8)) if code not in near)
+
+
 def failed_checks(app, detail: str) -> int:
     with app.app_context():
         return len(db.session.scalars(select(AuditEvent.id).where(
@@ -312,10 +322,12 @@ def test_parallel_codes_check_no_more_codes_than_the_account_limit_in_memory(par
         assert post_login(client, account["email"], PARALLEL_PASSWORD).status_code == 303
         waiting.append((client, page_token(client, "/staff/login/code")))
 
+    code = wrong_code(account["totp_secret"])
+
     def attempt(prepared) -> int:
         client, token = prepared
         return client.post("/staff/login/code", data={"csrf_token": token,
-                                                      "code": "000000"}).status_code
+                                                      "code": code}).status_code
 
     statuses = at_once(12, waiting.__getitem__, attempt)
     checks = failed_checks(parallel_app, "wrong code")
@@ -327,6 +339,7 @@ def test_parallel_codes_check_no_more_codes_than_the_account_limit_in_memory(par
 class ServedWithRedis:
     url: str
     database: Database
+    code_secret: str = ""  # coded@clinic.example's second factor
 
     def sql(self, statement: str, *params: Any) -> list[tuple]:
         import psycopg
@@ -362,9 +375,9 @@ def served_with_redis(tmp_path_factory) -> Iterator[ServedWithRedis]:
         migrate(env)
         add_staff_account(database.url, PARALLEL_PASSWORD, "guessed@clinic.example")
         add_staff_account(database.url, PARALLEL_PASSWORD, "coded@clinic.example")
-        served = ServedWithRedis("", database)
+        served = ServedWithRedis("", database, pyotp.random_base32())
         served.sql("UPDATE user_account SET totp_secret = %s WHERE email = %s",  # set up
-                   pyotp.random_base32(), "coded@clinic.example")
+                   served.code_secret, "coded@clinic.example")
         with gunicorn(env, folder / "logs", workers=4) as server:
             served.url = server.url
             yield served
@@ -408,9 +421,11 @@ def test_parallel_codes_check_no_more_codes_than_the_account_limit_in_redis(
         assert (reply.status, reply.location) == (303, "/staff/login/code"), reply.body
         waiting.append((browser, browser.get("/staff/login/code").token()))
 
+    code = wrong_code(served_with_redis.code_secret)
+
     def attempt(prepared) -> int:
         browser, token = prepared
-        return browser.post("/staff/login/code", [("csrf_token", token), ("code", "000000")],
+        return browser.post("/staff/login/code", [("csrf_token", token), ("code", code)],
                             timeout=60).status
 
     statuses = at_once(12, waiting.__getitem__, attempt)
