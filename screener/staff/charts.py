@@ -117,9 +117,16 @@ def columns(label_id: str, panels: Sequence[tuple[str, Sequence[tuple[str, int]]
     for title, rows in panels:
         chart = leather.Chart(title)
         chart.add_columns([(_short(label), value) for label, value in rows], fill_color=INK)
+        chart.add_x_axis(tick_formatter=_every_other_when_many)
         _whole_numbers(chart, "y", top)
         charts.append(chart)
     return _svg(charts, WIDTH, height_each, label_id)
+
+
+def _every_other_when_many(value: str, index: int, count: int) -> str:
+    """A column's label, or every second one when there are more than 8 (13 weeks' labels
+    side by side ran into each other: '09-0709-14...'); the table names every one."""
+    return value if count <= 8 or index % 2 == 0 else ""
 
 
 def lines(label_id: str, labels: Sequence[str],
@@ -134,8 +141,7 @@ def lines(label_id: str, labels: Sequence[str],
     def week_label(value: float, index: int, count: int) -> str:
         """Every week's label, or every second one when there are many (phone width)."""
         n = int(value)
-        shown = n < len(labels) and (len(labels) <= 8 or n % 2 == 0)
-        return _short(labels[n]) if shown else ""
+        return _every_other_when_many(_short(labels[n]), n, len(labels)) if n < len(labels) else ""
 
     chart.add_x_axis(ticks=list(range(len(labels))), tick_formatter=week_label)
     top = max([v for _, values, _ in series for v in values if v is not None]
