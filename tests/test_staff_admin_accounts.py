@@ -225,6 +225,9 @@ def test_reset_two_step_ends_sessions_and_the_next_log_in_sets_it_up_again(app, 
     assert row_count(app, RecoveryCode) == 10
     page = client.get(f"/staff/admin/users/{nurse['id']}").text
     assert "10 unused recovery codes stop working" in page
+    other = make_user(app, "other@clinic.example", totp=True)  # enrolled, no codes left
+    page = client.get(f"/staff/admin/users/{other['id']}").text
+    assert "the 0 unused" not in page and "no recovery codes are left" in page
     response = post_action(client, nurse["id"], "reset-two-step")
     assert response.status_code == 303
     assert "set it up again at their next log-in" in client.get(response.headers["Location"]).text

@@ -136,7 +136,7 @@ def test_an_admin_can_end_someone_elses_sessions(app):
     session = log_in(app, account)
     admin = staff_client(app, "admin")
     users_page = admin.get("/staff/admin/users").text
-    assert "staff@clinic.example" in users_page
+    assert "staff@clinic.example" in users_page.replace("<wbr>", "")  # may wrap at '@' and '.'
     response = admin.post(f"/staff/admin/users/{account['id']}/end-sessions",
                           data={"csrf_token": page_token(admin, "/staff/admin/users")})
     assert response.status_code == 303
