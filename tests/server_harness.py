@@ -130,9 +130,11 @@ class Server:
                 self.process.wait(timeout=5)
 
 
-def wait_until_up(url: str, seconds: float = 90) -> None:
-    """Until /help answers 200. Generous: gunicorn's master first runs `flask check` (a Python
-    start of its own), and a loaded test machine took 20 s for it and the first workers."""
+def wait_until_up(url: str, seconds: float = 180) -> None:
+    """Until /help answers 200. Generous, a bound and no speed check: gunicorn's master first
+    runs `flask check` (a Python start of its own); a loaded test machine took 20 s for it and
+    the first workers, and at load average 13 on 2 cores a server's set-up with its migration
+    took 60 s (of the former 90)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
