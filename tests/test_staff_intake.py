@@ -359,7 +359,7 @@ def test_overdue_counts_the_clinics_working_hours(app):
     account = make_user(app, "clock@clinic.example", totp=True)
     clock.now = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)  # Monday 08:00 in Chicago
     row = overdue_marks(log_in(app, account).get("/staff/").text, reference)
-    assert "Overdue" not in row and "not contacted yet" in row and ">2 d 16 h<" in row
+    assert "Overdue" not in row and "no contact logged" in row and ">2 d 16 h<" in row
     clock.now = datetime(2026, 12, 7, 18, 1, tzinfo=UTC)  # Monday 12:01: 4 h 1 min worked
     client = log_in(app, account)
     row = overdue_marks(client.get("/staff/").text, reference)
