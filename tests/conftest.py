@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from hypothesis import settings
 
 from screener import create_app
 from screener.extensions import db
@@ -28,6 +29,13 @@ from staff_helpers import CHEAP_HASHER, PRODUCTION_HASHER, hashing_with
 
 # The real-browser fixtures (one Playwright and one live server for the whole run).
 pytest_plugins = ["browser_support"]
+
+# In CI (`CI=true`) Hypothesis draws the same examples every run, so a run's result does not
+# depend on the day's luck and a red run can be repeated; runs on a developer's machine keep
+# drawing new ones, which is where a new example should be found.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
