@@ -14,6 +14,7 @@ with it too."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -261,3 +262,29 @@ def submit_answers(app: Flask, answers: dict[str, Any]) -> str:
     match = re.search(r'class="reference">([0-9A-Z]+)<', patient.get("/confirmation").text)
     assert match, "no reference on the confirmation page"
     return match.group(1)
+
+
+@contextmanager
+def just_before(app, statement: str | tuple[str, ...], action,
+                nth: int = 1) -> Iterator[list[str]]:
+    """Call `action` on a thread of its own (another person's request), and wait for it, just
+    before the application sends its `nth` SQL statement starting with `statement` (or one of
+    several beginnings)."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def hook(conn, cursor, text, parameters, context, executemany):
+        if threading.current_thread() is threading.main_thread() and \
+                text.lstrip().upper().startswith(statement):
+            seen.append(text)
+            if len(seen) == nth:
+                other = threading.Thread(target=action)
+                other.start()
+                other.join(timeout=30)
+
+    event.listen(engine, "before_cursor_execute", hook)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)

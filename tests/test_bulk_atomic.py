@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import html
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from screener.extensions import db
 from screener.models import AuditEvent, Submission, User
@@ -21,6 +18,7 @@ from screener.models import AuditEvent, Submission, User
 from flow_helpers import personas
 from staff_helpers import (
     audit_actions,
+    just_before,
     make_user,
     page_token,
     seed,
@@ -29,32 +27,6 @@ from staff_helpers import (
 )
 
 pytestmark = pytest.mark.skipif(not personas(), reason="shared/design/personas.json not found")
-
-
-@contextmanager
-def just_before(app, statement: str | tuple[str, ...], action,
-                nth: int = 1) -> Iterator[list[str]]:
-    """Call `action` on a thread of its own (another person's request), and wait for it, just
-    before the application sends its `nth` SQL statement starting with `statement` (or one of
-    several beginnings)."""
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def hook(conn, cursor, text, parameters, context, executemany):
-        if threading.current_thread() is threading.main_thread() and \
-                text.lstrip().upper().startswith(statement):
-            seen.append(text)
-            if len(seen) == nth:
-                other = threading.Thread(target=action)
-                other.start()
-                other.join(timeout=30)
-
-    event.listen(engine, "before_cursor_execute", hook)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", hook)
 
 
 def picks_on(page: str) -> dict[str, str]:

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import io
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import select, update
 
 from screener.alerts.models import Alert, AlertMessage
 from screener.alerts.worker import run_once
@@ -26,6 +23,7 @@ from staff_helpers import (
     Clock,
     audit_actions,
     install_clock,
+    just_before,
     post_form,
     staff_client,
     submission,
@@ -248,28 +246,6 @@ def test_a_notice_of_every_submission_becomes_an_urgent_alert(app, clock, staff)
     assert [(m.purpose, m.status) for m in messages] == [("alert", "sent"), ("alert", "waiting")]
     assert f"Subject: Urgent pre-screen {reference}: please acknowledge" in work(app, clock.now)
     assert acknowledge_button(staff.get("/staff/").text, reference)
-
-
-@contextmanager
-def just_before(app, statement: str, action) -> Iterator[list[str]]:
-    """Call `action` once, just before the application sends its first SQL statement starting
-    with `statement` (another person's request landing in between)."""
-    with app.app_context():
-        engine = db.engine
-    fired: list[str] = []
-
-    def hook(conn, cursor, text, parameters, context, executemany):
-        if not fired and text.lstrip().upper().startswith(statement):
-            fired.append(text)
-            other = threading.Thread(target=action)  # a request of its own, on its own thread
-            other.start()
-            other.join(timeout=30)
-
-    event.listen(engine, "before_cursor_execute", hook)
-    try:
-        yield fired
-    finally:
-        event.remove(engine, "before_cursor_execute", hook)
 
 
 def test_two_people_saving_the_same_re_evaluation_at_once_make_one_alert(app, clock, staff):

@@ -82,8 +82,10 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(app, account):
     assert audit_actions(app, action="login_failed") == ["login_failed", "login_failed"]
 
 
-def test_an_unknown_email_costs_one_password_hash_like_a_known_one(app, account, monkeypatch):
-    calls = []
+@pytest.fixture
+def password_checks(monkeypatch) -> list[int]:
+    """A 1 for each password hash checked (the app's hasher, counted)."""
+    calls: list[int] = []
     real = accounts.hasher
 
     class CountingHasher:
@@ -91,7 +93,20 @@ def test_an_unknown_email_costs_one_password_hash_like_a_known_one(app, account,
             calls.append(1)
             return real.verify(*args)
 
+        def check_needs_rehash(self, *args):
+            return real.check_needs_rehash(*args)
+
+        def hash(self, *args):  # making an account: not a check
+            return real.hash(*args)
+
     monkeypatch.setattr(accounts, "hasher", CountingHasher())
+    monkeypatch.setattr(auth, "hasher", CountingHasher())
+    return calls
+
+
+def test_an_unknown_email_costs_one_password_hash_like_a_known_one(app, account,
+                                                                    password_checks):
+    calls = password_checks
     post_login(app.test_client(), "nobody@clinic.example", "some password here")
     assert calls == [1]
     post_login(app.test_client(), account["email"], "some password here")
@@ -599,25 +614,12 @@ def test_an_expired_temporary_password_counts_as_a_failed_attempt(limited_app, l
     assert audit_actions(limited_app, user_id=account["id"]) == ["login_failed"] * 5
 
 
-def test_an_expired_temporary_password_costs_one_check_like_any_log_in(app, monkeypatch):
+def test_an_expired_temporary_password_costs_one_check_like_any_log_in(app, password_checks):
     account = make_user(app, must_change_password=True,
                         temporary_password_issued_at=datetime.now(UTC) - timedelta(hours=73))
-    calls = []
-    real = accounts.hasher
-
-    class CountingHasher:
-        def verify(self, *args):
-            calls.append(1)
-            return real.verify(*args)
-
-        def check_needs_rehash(self, *args):
-            return real.check_needs_rehash(*args)
-
-    monkeypatch.setattr(accounts, "hasher", CountingHasher())
-    monkeypatch.setattr(auth, "hasher", CountingHasher())
     for email in (account["email"], "nobody@clinic.example"):
         post_login(app.test_client(), email, PASSWORD)
-    assert calls == [1, 1]
+    assert password_checks == [1, 1]
 
 
 # --- production ------------------------------------------------------------------------------
