@@ -32,4 +32,8 @@ def test_a_seeded_acknowledged_urgent_case_has_no_acknowledge_button_in_the_queu
     order = list(dict.fromkeys(re.findall(r'href="/staff/submissions/([0-9A-Z]+)"', page)))
     first_acknowledged = min(order.index(ref) for ref in acknowledged & shown)
     assert all(order.index(ref) < first_acknowledged for ref in waiting & shown)
-
+    # The alert history names who acknowledged it: one of the demo colleagues.
+    case = staff_client(app, email="reader@clinic.example").get(
+        f"/staff/submissions/{sorted(acknowledged)[0]}").text
+    assert "acknowledged by unknown" not in case and "@demo.invalid" in case.split(
+        "acknowledged by", 1)[1].split("</li>", 1)[0]

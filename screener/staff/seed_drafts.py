@@ -19,8 +19,9 @@ from sqlalchemy import insert, select, update
 
 from ..alerts.models import Alert
 from ..extensions import db
-from ..models import Draft, Submission, utcnow
+from ..models import Draft, Submission, User, utcnow
 from .dashboard_data import forget_days, page_order, refresh_days, tally_new_submissions
+from .seed import COLLEAGUES
 
 ABANDONED_PER_SENT = 2
 DEVICES = (("phone", 0.55), ("desktop", 0.35), ("tablet", 0.10))
@@ -86,14 +87,19 @@ def seed_drafts(count: int, seed_value: int | None = None, days: int = 365) -> s
 
 def _acknowledgements(rng: random.Random, subs: list[Any], now: datetime) -> int:
     """Urgent alerts acknowledged after minutes (a median of about 20); each acknowledged case
-    moves below the unacknowledged ones in the queue, as acknowledging it in the app does."""
+    moves below the unacknowledged ones in the queue, as acknowledging it in the app does. The
+    demo colleagues acknowledged them (the alert history names one)."""
+    colleagues = list(db.session.scalars(
+        select(User.id).where(User.email.in_(COLLEAGUES)).order_by(User.id)))
     acknowledged = []
     for sub in subs:
         seconds = int(rng.lognormvariate(3.0, 0.8) * 60)
         if sub.urgent and sub.created_at + timedelta(seconds=seconds) < now:
             db.session.add(Alert(submission_id=sub.id, reference=sub.reference, kind="urgent",
                                  created_at=sub.created_at, response_seconds=seconds,
-                                 acknowledged_at=sub.created_at + timedelta(seconds=seconds)))
+                                 acknowledged_at=sub.created_at + timedelta(seconds=seconds),
+                                 acknowledged_by=colleagues[sub.id % len(colleagues)]
+                                 if colleagues else None))
             acknowledged.append(sub.id)
     for start in range(0, len(acknowledged), BATCH):
         db.session.execute(update(Submission).where(Submission.id.in_(
