@@ -414,9 +414,14 @@ def urgent_submissions(app, count: int) -> None:
 
 
 def test_two_workers_send_each_alert_once(wired, mail_server, webhook, tmp_path):
-    urgent_submissions(wired, 12)
-    workers = [start_worker(wired, tmp_path / f"worker-{n}.log") for n in range(2)]
+    logs = [tmp_path / f"worker-{n}.log" for n in range(2)]
+    workers = [start_worker(wired, log) for log in logs]
     try:
+        # Both are at work before the alerts arrive, so they compete for each one (on a busy
+        # machine one worker's start once took so long that the other had sent them all).
+        wait_for(lambda: all(log.exists() and b"worker started" in log.read_bytes()
+                             for log in logs), seconds=120)
+        urgent_submissions(wired, 12)
         wait_for(lambda: {r.status for r in outbox_rows(wired)} == {"sent"}, seconds=60)
     finally:
         for worker in workers:
@@ -427,7 +432,6 @@ def test_two_workers_send_each_alert_once(wired, mail_server, webhook, tmp_path)
     assert len(hook_ids) == len(set(hook_ids)) == 12
     rows = outbox_rows(wired)
     assert all(row.attempts == 1 for row in rows)
-    assert b"worker started" in (tmp_path / "worker-0.log").read_bytes()
 
 
 # --- escalation and acknowledgement -----------------------------------------------------------
